@@ -1,0 +1,43 @@
+"""Compiles a function that uses a Keras model, for any backend.
+
+Keras 3 has no public "compile this function" API, so keras_ar keeps the
+backend switch here, in one file: `tf.function` on TensorFlow, `jax.jit` with
+the model's variables passed in statelessly on JAX (so that later training is
+seen by the compiled function), and plain eager execution elsewhere.
+"""
+
+import keras
+
+
+def compile_function(model, fn):
+    """Returns a compiled version of `fn(*tensors)` that may call `model`.
+
+    Args:
+        model: the `keras.Model` (or layer) whose variables `fn` reads.
+        fn: a function of tensors built from `keras.ops`, e.g. a sampling
+            loop using `keras.ops.fori_loop`.
+
+    Returns:
+        A callable with the same signature. Arguments should be tensors or
+        NumPy arrays (Python scalars would be baked into the compiled code).
+    """
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(fn, reduce_retracing=True)
+    if backend == "jax":
+        import jax
+
+        def pure(values, *args):
+            mapping = list(zip(model.variables, values))
+            with keras.StatelessScope(state_mapping=mapping):
+                return fn(*args)
+
+        jitted = jax.jit(pure)
+
+        def call(*args):
+            return jitted([v.value for v in model.variables], *args)
+
+        return call
+    return fn

@@ -1,0 +1,44 @@
+"""Look-up of heads by name."""
+
+import keras
+
+from keras_ar.heads.bernoulli import Bernoulli
+from keras_ar.heads.categorical import Categorical
+from keras_ar.heads.head import DistributionHead
+
+
+def get_head(identifier, default_classes=256):
+    """Returns a head from an instance, a name, a config or a class count.
+
+    Args:
+        identifier: a `DistributionHead`; `None` (a 256-way categorical);
+            `"bernoulli"`; `"categorical"`; an int number of classes (2 gives
+            `Bernoulli`); or a serialized head config dict.
+        default_classes: classes of `"categorical"` and `None`.
+
+    Returns:
+        A `DistributionHead`.
+
+    Example:
+
+    >>> get_head("bernoulli").num_values
+    2
+    """
+    if isinstance(identifier, DistributionHead):
+        return identifier
+    if identifier is None:
+        return Categorical(default_classes)
+    if isinstance(identifier, dict):
+        return keras.saving.deserialize_keras_object(identifier)
+    if isinstance(identifier, str):
+        name = identifier.lower()
+        if name == "bernoulli":
+            return Bernoulli()
+        if name == "categorical":
+            return Categorical(default_classes)
+    elif isinstance(identifier, int) and not isinstance(identifier, bool):
+        return Bernoulli() if identifier == 2 else Categorical(identifier)
+    raise ValueError(
+        "`head` must be a DistributionHead, 'bernoulli', 'categorical' or a "
+        f"number of classes. Received: head={identifier!r}"
+    )

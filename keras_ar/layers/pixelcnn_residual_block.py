@@ -1,0 +1,92 @@
+"""Residual block of PixelCNN."""
+
+import keras
+from keras import ops
+
+from keras_ar.layers.masked_conv2d import MaskedConv2D
+
+
+@keras.saving.register_keras_serializable(package="keras_ar")
+class PixelCNNResidualBlock(keras.layers.Layer):
+    """PixelCNN residual block: `x + conv1x1(relu(convkxk(relu(conv1x1(
+    relu(x))))))`, every convolution masked with mask `"B"`.
+
+    The input has `2 * filters` channels; the block narrows to `filters`,
+    applies the `kernel_size` mask-B convolution and widens back, so the
+    block keeps the autoregressive property of its input (a mask-B block
+    only mixes a position with itself and the positions before it).
+
+    Reference: van den Oord, Kalchbrenner & Kavukcuoglu, "Pixel Recurrent
+    Neural Networks", ICML 2016, figure 5 (left) and table 1.
+
+    Args:
+        filters: `h`, the narrow width (the input has `2h` channels).
+        kernel_size: odd size of the middle convolution (3 in the paper).
+        channel_groups: channel groups of the event (3 for RGB).
+        **kwargs: `keras.layers.Layer` arguments.
+
+    Example:
+
+    >>> import numpy as np
+    >>> block = PixelCNNResidualBlock(4)
+    >>> block(np.zeros((1, 5, 5, 8), "float32")).shape
+    (1, 5, 5, 8)
+    """
+
+    def __init__(self, filters, kernel_size=3, channel_groups=1, **kwargs):
+        super().__init__(**kwargs)
+        self.filters = int(filters)
+        self.kernel_size = int(kernel_size)
+        self.channel_groups = int(channel_groups)
+        groups = self.channel_groups
+        self.reduce = MaskedConv2D(
+            self.filters, 1, "B", groups, name="reduce", dtype=self.dtype_policy
+        )
+        self.conv = MaskedConv2D(
+            self.filters,
+            self.kernel_size,
+            "B",
+            groups,
+            name="conv",
+            dtype=self.dtype_policy,
+        )
+        self.expand = MaskedConv2D(
+            2 * self.filters,
+            1,
+            "B",
+            groups,
+            name="expand",
+            dtype=self.dtype_policy,
+        )
+
+    def build(self, input_shape):
+        if input_shape[-1] != 2 * self.filters:
+            raise ValueError(
+                f"PixelCNNResidualBlock(filters={self.filters}) expects "
+                f"{2 * self.filters} input channels. Received input shape "
+                f"{input_shape}."
+            )
+        narrow = tuple(input_shape[:-1]) + (self.filters,)
+        self.reduce.build(input_shape)
+        self.conv.build(narrow)
+        self.expand.build(narrow)
+
+    def call(self, inputs):
+        h = self.reduce(ops.relu(inputs))
+        h = self.conv(ops.relu(h))
+        h = self.expand(ops.relu(h))
+        return inputs + h
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "filters": self.filters,
+                "kernel_size": self.kernel_size,
+                "channel_groups": self.channel_groups,
+            }
+        )
+        return config
