@@ -1,0 +1,7 @@
+"""Test utilities for autoregressive models and layers."""
+
+from keras_ar.testing.perturbation import assert_autoregressive
+from keras_ar.testing.perturbation import dependency_matrix
+from keras_ar.testing.perturbation import enumerate_events
+
+__all__ = ["assert_autoregressive", "dependency_matrix", "enumerate_events"]
