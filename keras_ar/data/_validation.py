@@ -12,9 +12,7 @@ SPLITS = ("train", "test")
 def check_split(split):
     """Returns `split` if it is "train" or "test", else raises ValueError."""
     if not isinstance(split, str) or split not in SPLITS:
-        raise ValueError(
-            f"split must be one of {SPLITS}; received {split!r}."
-        )
+        raise ValueError(f"split must be one of {SPLITS}; received {split!r}.")
     return split
 
 

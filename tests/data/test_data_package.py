@@ -1,0 +1,92 @@
+"""Package-level checks for keras_ar.data: lazy imports and doc examples."""
+
+import doctest
+import importlib
+import os
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+import keras_ar.data
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+
+# Imports keras_ar.data without running keras_ar/__init__.py (which imports
+# Keras, hence TensorFlow on the default backend), to check what this package
+# itself imports.
+_PROBE = """
+import sys, types
+pkg = types.ModuleType("keras_ar")
+pkg.__path__ = [{path!r}]
+sys.modules["keras_ar"] = pkg
+import keras_ar.data
+heavy = ["tensorflow", "tensorflow_datasets", "keras", "jax", "zarr",
+         "sklearn", "pureml"]
+print(sorted(m for m in heavy if m in sys.modules))
+"""
+
+
+def test_import_is_light():
+    code = _PROBE.format(path=os.path.join(REPO, "keras_ar"))
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_public_api():
+    expected = {
+        "DataSourceError",
+        "DatasetInfo",
+        "available_datasets",
+        "binarize",
+        "dataset_info",
+        "dequantize",
+        "load",
+        "load_binarized_mnist",
+        "load_digits",
+        "load_fashion_mnist",
+        "load_mnist",
+        "mu_law_decode",
+        "mu_law_encode",
+        "quantize",
+        "read_idx",
+        "register_tfds_builders",
+        "to_tf_dataset",
+        "write_idx",
+    }
+    assert set(keras_ar.data.__all__) == expected
+    for name in expected:
+        assert callable(getattr(keras_ar.data, name))
+    assert issubclass(keras_ar.data.DataSourceError, RuntimeError)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "keras_ar.data",
+        "keras_ar.data.errors",
+        "keras_ar.data.idx",
+        "keras_ar.data.tf_dataset",
+        "keras_ar.data.mnist",
+        "keras_ar.data.binarized_mnist",
+        "keras_ar.data.fashion_mnist",
+        "keras_ar.data.digits",
+        "keras_ar.data.registry",
+        "keras_ar.data.transforms",
+        "keras_ar.data.tfds_builders",
+    ],
+)
+def test_docstring_examples(module, monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    result = doctest.testmod(
+        importlib.import_module(module), optionflags=doctest.ELLIPSIS
+    )
+    assert result.attempted > 0
+    assert result.failed == 0
