@@ -73,3 +73,32 @@ def test_as_supervised(tmp_path):
     expected_images, expected_labels = load_digits("test")
     np.testing.assert_array_equal(images, expected_images)
     np.testing.assert_array_equal(labels, expected_labels)
+
+
+def test_fit_consumes_a_tfds_dataset_directly(tmp_path):
+    from keras_ar.models import PixelCNN
+
+    register_tfds_builders()
+    with contextlib.redirect_stdout(io.StringIO()):
+        ds = tfds.load("keras_ar_digits", split="train", data_dir=tmp_path)
+    model = PixelCNN(
+        (8, 8, 1),
+        head=17,
+        filters=4,
+        num_residual_blocks=1,
+        output_filters=8,
+        condition_classes=10,
+    )
+    model.compile(optimizer="adam")
+    history = model.fit(ds.take(256).batch(64), epochs=2, verbose=0)
+    assert history.history["loss"][1] < history.history["loss"][0]
+    images, labels = load_digits("test")
+    score = model.evaluate(
+        tfds.load("keras_ar_digits", split="test", data_dir=tmp_path).batch(
+            100
+        ),
+        verbose=0,
+        return_dict=True,
+    )
+    expected = -model.log_prob(images, condition=labels).mean()
+    np.testing.assert_allclose(score["loss"], expected, rtol=1e-4)
