@@ -1,0 +1,96 @@
+"""TF Serving's model directory layout: `BASE/NAME/VERSION/`."""
+
+import os
+import shutil
+import uuid
+
+from keras_ar.export.saved_model import export_saved_model
+
+
+def existing_versions(model_dir):
+    """The integer versions already under `model_dir`, sorted.
+
+    Args:
+        model_dir: `BASE/NAME`; may not exist.
+
+    Returns:
+        A sorted list of ints (directory names that are whole numbers;
+        TF Serving ignores the rest).
+
+    Example:
+
+    >>> existing_versions("saved_models/pixelcnn")
+    [1, 2]
+    """
+    if not os.path.isdir(model_dir):
+        return []
+    return sorted(
+        int(name)
+        for name in os.listdir(model_dir)
+        if name.isdigit() and os.path.isdir(os.path.join(model_dir, name))
+    )
+
+
+def export_for_serving(
+    model, base_path="saved_models", name=None, version=None, verbose=False
+):
+    """Exports `model` as a new version under a TF Serving base path.
+
+    TF Serving watches `base_path/NAME/` and serves the highest integer
+    version directory it finds there. The SavedModel is first written to a
+    hidden temporary directory and then renamed into place, so a running
+    server never sees a half-written version.
+
+    Args:
+        model: a built `keras_ar` model.
+        base_path: the server's model base path (`--model_base_path` is
+            `base_path/NAME`).
+        name: model name in the serving URL; default `model.name`.
+        version: positive int; default one more than the highest existing
+            version (1 for a new model). An existing version is never
+            overwritten.
+        verbose: print the endpoints written.
+
+    Returns:
+        The version directory, `base_path/NAME/VERSION`, which holds
+        `saved_model.pb`.
+
+    Example:
+
+    >>> path = export_for_serving(model, "saved_models", name="pixelcnn")
+    >>> path
+    'saved_models/pixelcnn/1'
+    """
+    name = model.name if name is None else str(name)
+    if not name or os.sep in name or name.startswith("."):
+        raise ValueError(
+            "`name` must be a plain directory name (no path separators, not "
+            f"hidden). Received: name={name!r}"
+        )
+    model_dir = os.path.join(str(base_path), name)
+    if version is None:
+        taken = [0] + existing_versions(model_dir)
+        if os.path.isdir(model_dir):
+            taken += [int(n) for n in os.listdir(model_dir) if n.isdigit()]
+        version = max(taken) + 1
+    elif isinstance(version, bool) or int(version) != version or version < 1:
+        raise ValueError(
+            f"`version` must be a positive int. Received: version={version!r}"
+        )
+    version = int(version)
+    target = os.path.join(model_dir, str(version))
+    if os.path.exists(target):
+        raise FileExistsError(
+            f"Version {version} of model {name!r} already exists at "
+            f"{target}. Pass another `version` or `version=None` for the "
+            "next one."
+        )
+    os.makedirs(model_dir, exist_ok=True)
+    staging = os.path.join(model_dir, f".tmp-{version}-{uuid.uuid4().hex}")
+    try:
+        export_saved_model(model, staging, verbose=verbose)
+        os.rename(staging, target)
+    finally:
+        if os.path.exists(staging):
+            shutil.rmtree(staging)
+    return target
