@@ -48,9 +48,7 @@ class Bernoulli(DistributionHead):
     def sample_from_noise(self, params, noise, temperature=1.0):
         self._check_temperature(temperature)
         logits = ops.cast(params, "float32") / temperature
-        return ops.cast(
-            ops.less(noise[..., 0], ops.sigmoid(logits)), "float32"
-        )
+        return ops.cast(ops.less(noise[..., 0], ops.sigmoid(logits)), "float32")
 
     def to_distribution(self, params):
         from keras_ar.heads.tfp import tfd

@@ -111,7 +111,11 @@ class PixelCNN(AutoregressiveModel):
             for i in range(self.num_residual_blocks)
         ]
         self.output_conv = MaskedConv2D(
-            self.output_filters, 1, "B", channels, name="output_conv",
+            self.output_filters,
+            1,
+            "B",
+            channels,
+            name="output_conv",
             dtype=policy,
         )
         self.params_conv = MaskedConv2D(
@@ -139,9 +143,8 @@ class PixelCNN(AutoregressiveModel):
     @property
     def receptive_field_rows(self):
         """How many rows above a pixel its prediction can see."""
-        return (
-            self.first_kernel_size // 2
-            + self.num_residual_blocks * (self.kernel_size // 2)
+        return self.first_kernel_size // 2 + self.num_residual_blocks * (
+            self.kernel_size // 2
         )
 
     def compute_features(self, inputs, condition=None, training=None):
@@ -194,4 +197,3 @@ class PixelCNN(AutoregressiveModel):
             }
         )
         return config
-

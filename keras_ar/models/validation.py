@@ -38,9 +38,7 @@ def check_events(model, x, name="x"):
     """
     x = np.asarray(x)
     if x.dtype.kind not in "biuf":
-        raise ValueError(
-            f"`{name}` must be numeric. Received dtype {x.dtype}."
-        )
+        raise ValueError(f"`{name}` must be numeric. Received dtype {x.dtype}.")
     check_event_shape(model, x, name)
     if x.size == 0:
         return x

@@ -152,9 +152,7 @@ def test_fit_on_a_few_images_then_samples_them():
         ],
         "uint8",
     )[..., None]
-    model = _tiny(
-        (4, 4, 1), filters=16, output_filters=32, first_kernel_size=5
-    )
+    model = _tiny((4, 4, 1), filters=16, output_filters=32, first_kernel_size=5)
     model.compile(optimizer=keras.optimizers.Adam(0.01))
     history = model.fit(
         np.repeat(images, 32, axis=0), epochs=40, batch_size=64, verbose=0
@@ -162,9 +160,7 @@ def test_fit_on_a_few_images_then_samples_them():
     # The best possible loss is log(2) = 0.69 nats (which of the two).
     assert history.history["loss"][-1] < 0.85
     samples = model.sample(40, seed=0)
-    matches = [
-        any(np.array_equal(s, im) for im in images) for s in samples
-    ]
+    matches = [any(np.array_equal(s, im) for im in images) for s in samples]
     assert np.mean(matches) >= 0.9
     # Both images are generated.
     assert any(np.array_equal(s, images[0]) for s in samples)
@@ -242,14 +238,16 @@ def test_save_and_load_round_trip(tmp_path):
         loaded.log_prob(x, condition=cond), model.log_prob(x, condition=cond)
     )
     np.testing.assert_array_equal(
-        loaded.sample(2, condition=1, seed=3), model.sample(2, condition=1, seed=3)
+        loaded.sample(2, condition=1, seed=3),
+        model.sample(2, condition=1, seed=3),
     )
     loaded.fit({"image": x, "label": cond}, epochs=1, verbose=0)
 
 
 def test_receptive_field_rows():
-    model = PixelCNN((8, 8, 1), filters=2, num_residual_blocks=3,
-                     output_filters=4)
+    model = PixelCNN(
+        (8, 8, 1), filters=2, num_residual_blocks=3, output_filters=4
+    )
     assert model.receptive_field_rows == 3 + 3
 
 
