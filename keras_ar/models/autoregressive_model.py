@@ -1,6 +1,7 @@
 """AutoregressiveModel: the base class of every keras_ar model."""
 
 import math
+import sys
 
 import keras
 import numpy as np
@@ -264,7 +265,11 @@ class AutoregressiveModel(keras.Model):
         results = []
         progbar = None
         if batch_size is not None and len(x) > size:
-            progbar = keras.utils.Progbar(len(x), unit_name="example")
+            progbar = keras.utils.Progbar(
+                len(x),
+                verbose=1 if sys.stdout.isatty() else 2,
+                unit_name="example",
+            )
         for start in range(0, len(x), max(size, 1)):
             chunk = x[start : start + size].astype("float32")
             args = (chunk,)
