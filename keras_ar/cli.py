@@ -94,12 +94,29 @@ def _parser():
     score.add_argument("model_path", help="a .keras file")
     source = score.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", help="a dataset name")
-    source.add_argument("--input", help="a .npy file of events")
+    source.add_argument(
+        "--input", help="a .npy file of events (.csv with --anomaly)"
+    )
     score.add_argument("--split", default="test")
     score.add_argument("--limit", type=int, default=0)
     score.add_argument("--batch-size", type=int, default=256)
     score.add_argument(
         "--output", default=None, help="write per-example scores (.csv)"
+    )
+    score.add_argument(
+        "--anomaly",
+        action="store_true",
+        help=(
+            "write anomaly scores (negative log-likelihood, nats) of the rows "
+            "of a CSV (--input) and, if the model has a fitted threshold or "
+            "--threshold is given, an is_anomaly column"
+        ),
+    )
+    score.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="anomaly threshold (default: the model's fitted threshold)",
     )
     return parser
 
@@ -256,6 +273,8 @@ def _sample(args):
 def _score(args):
     import numpy as np
 
+    if args.anomaly:
+        return _score_anomaly(args)
     model = _load_model(args.model_path)
     labels = None
     if args.data:
@@ -278,6 +297,72 @@ def _score(args):
             f.write("index,log_prob,bits_per_dim\n")
             for i, (lp, b) in enumerate(zip(log_prob, bpd)):
                 f.write(f"{i},{lp:.6f},{b:.6f}\n")
+        _print(f"wrote {args.output}")
+    return 0
+
+
+def _read_csv(path):
+    """Reads a numeric CSV (an optional header row is skipped)."""
+    import numpy as np
+
+    if not os.path.exists(path):
+        raise SystemExit(f"keras-ar: no such file: {path}")
+    with open(path) as f:
+        first = f.readline().strip().split(",")
+    try:
+        [float(v) for v in first]
+        skip = 0
+    except ValueError:
+        skip = 1
+    return np.loadtxt(
+        path, delimiter=",", skiprows=skip, ndmin=2, dtype="float32"
+    )
+
+
+def _score_anomaly(args):
+    """`keras-ar score MODEL --anomaly --input rows.csv --output out.csv`."""
+    import numpy as np
+
+    model = _load_model(args.model_path)
+    if args.data:
+        _, x, _ = _load_data(args.data, args.split, args.limit)
+    elif args.input.endswith(".npy"):
+        x = np.load(args.input)
+    else:
+        x = _read_csv(args.input)
+        if x.shape[1:] != model.event_shape:
+            if x.shape[1] != model.num_dims:
+                raise ValueError(
+                    f"The CSV has {x.shape[1]} columns; the model expects "
+                    f"{model.num_dims} values per row (event_shape "
+                    f"{model.event_shape})."
+                )
+            x = x.reshape((-1,) + model.event_shape)
+    if args.limit:
+        x = x[: args.limit]
+    if model.is_conditional:
+        raise ValueError(
+            "--anomaly scores unconditional models only. Received a model "
+            f"with condition_classes={model.condition_classes}."
+        )
+    scores = model.anomaly_score(x, batch_size=args.batch_size)
+    threshold = args.threshold
+    if threshold is None:
+        threshold = model.anomaly_threshold
+    flags = None if threshold is None else scores > threshold
+    summary = f"{len(x)} examples: mean anomaly score {scores.mean():.3f}"
+    if flags is not None:
+        summary += f", {int(flags.sum())} above threshold {threshold:.3f}"
+    _print(summary)
+    if args.output:
+        with open(args.output, "w") as f:
+            header = "index,anomaly_score"
+            f.write(header + (",is_anomaly\n" if flags is not None else "\n"))
+            for i, score in enumerate(scores):
+                row = f"{i},{score:.6f}"
+                if flags is not None:
+                    row += f",{int(flags[i])}"
+                f.write(row + "\n")
         _print(f"wrote {args.output}")
     return 0
 

@@ -2,7 +2,24 @@
 
 from keras_ar.heads.bernoulli import Bernoulli
 from keras_ar.heads.categorical import Categorical
+from keras_ar.heads.discretized_logistic_mixture import (
+    DiscretizedLogisticMixture,
+)
+from keras_ar.heads.gaussian import Gaussian
 from keras_ar.heads.get_head import get_head
 from keras_ar.heads.head import DistributionHead
+from keras_ar.heads.mixture_of_gaussians import MixtureOfGaussians
+from keras_ar.heads.mu_law_categorical import MuLawCategorical
+from keras_ar.heads.standardized import Standardized
 
-__all__ = ["Bernoulli", "Categorical", "DistributionHead", "get_head"]
+__all__ = [
+    "Bernoulli",
+    "Categorical",
+    "DiscretizedLogisticMixture",
+    "DistributionHead",
+    "Gaussian",
+    "MixtureOfGaussians",
+    "MuLawCategorical",
+    "Standardized",
+    "get_head",
+]

@@ -4,7 +4,9 @@ import keras
 
 from keras_ar.heads.bernoulli import Bernoulli
 from keras_ar.heads.categorical import Categorical
+from keras_ar.heads.gaussian import Gaussian
 from keras_ar.heads.head import DistributionHead
+from keras_ar.heads.mixture_of_gaussians import MixtureOfGaussians
 
 
 def get_head(identifier, default_classes=256):
@@ -12,8 +14,9 @@ def get_head(identifier, default_classes=256):
 
     Args:
         identifier: a `DistributionHead`; `None` (a 256-way categorical);
-            `"bernoulli"`; `"categorical"`; an int number of classes (2 gives
-            `Bernoulli`); or a serialized head config dict.
+            `"bernoulli"`; `"categorical"`; `"gaussian"`;
+            `"mixture_of_gaussians"` (10 components); an int number of
+            classes (2 gives `Bernoulli`); or a serialized head config dict.
         default_classes: classes of `"categorical"` and `None`.
 
     Returns:
@@ -36,9 +39,14 @@ def get_head(identifier, default_classes=256):
             return Bernoulli()
         if name == "categorical":
             return Categorical(default_classes)
+        if name == "gaussian":
+            return Gaussian()
+        if name in ("mixture_of_gaussians", "mog"):
+            return MixtureOfGaussians()
     elif isinstance(identifier, int) and not isinstance(identifier, bool):
         return Bernoulli() if identifier == 2 else Categorical(identifier)
     raise ValueError(
-        "`head` must be a DistributionHead, 'bernoulli', 'categorical' or a "
-        f"number of classes. Received: head={identifier!r}"
+        "`head` must be a DistributionHead, 'bernoulli', 'categorical', "
+        "'gaussian', 'mixture_of_gaussians' or a number of classes. "
+        f"Received: head={identifier!r}"
     )

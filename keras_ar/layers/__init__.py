@@ -1,7 +1,27 @@
 """Autoregressive building blocks (keras.ops only)."""
 
+from keras_ar.layers.causal_conv1d import CausalDilatedConv1D
 from keras_ar.layers.masked_conv2d import MaskedConv2D
 from keras_ar.layers.masked_conv2d import pixelcnn_mask
+from keras_ar.layers.masked_dense import MaskedDense
+from keras_ar.layers.masked_dense import degree_mask
+from keras_ar.layers.masked_dense import made_degrees
+from keras_ar.layers.masked_dense import made_hidden_degrees
+from keras_ar.layers.masked_dense import made_input_degrees
+from keras_ar.layers.masked_dense import made_masks
 from keras_ar.layers.pixelcnn_residual_block import PixelCNNResidualBlock
+from keras_ar.layers.wavenet_block import WaveNetBlock
 
-__all__ = ["MaskedConv2D", "PixelCNNResidualBlock", "pixelcnn_mask"]
+__all__ = [
+    "CausalDilatedConv1D",
+    "WaveNetBlock",
+    "MaskedConv2D",
+    "MaskedDense",
+    "PixelCNNResidualBlock",
+    "degree_mask",
+    "made_degrees",
+    "made_hidden_degrees",
+    "made_input_degrees",
+    "made_masks",
+    "pixelcnn_mask",
+]

@@ -1,6 +1,17 @@
 """Autoregressive models."""
 
+from keras_ar.models.anomaly_detection import AnomalyDetection
 from keras_ar.models.autoregressive_model import AutoregressiveModel
+from keras_ar.models.made import MADE
+from keras_ar.models.nade import NADE
 from keras_ar.models.pixelcnn import PixelCNN
+from keras_ar.models.wavenet import WaveNet
 
-__all__ = ["AutoregressiveModel", "PixelCNN"]
+__all__ = [
+    "MADE",
+    "NADE",
+    "AnomalyDetection",
+    "AutoregressiveModel",
+    "PixelCNN",
+    "WaveNet",
+]

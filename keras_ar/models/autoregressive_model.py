@@ -10,6 +10,7 @@ from keras import ops
 from keras_ar.backend import compile_function
 from keras_ar.generation import sequential_sample
 from keras_ar.models import validation
+from keras_ar.models.anomaly_detection import AnomalyDetection
 
 #: Keys looked up, in order, when a model receives a dict of features
 #: (TFDS-style datasets): the event, then the optional condition.
@@ -18,7 +19,7 @@ CONDITION_KEYS = ("label", "condition", "y")
 
 
 @keras.saving.register_keras_serializable(package="keras_ar")
-class AutoregressiveModel(keras.Model):
+class AutoregressiveModel(AnomalyDetection, keras.Model):
     """Base class of keras_ar's models of `p(x) = prod_i p(x_i | x_<i)`.
 
     A subclass defines the backbone in `compute_features(inputs, condition,
@@ -38,6 +39,8 @@ class AutoregressiveModel(keras.Model):
     - `model.sample(num_samples)` and `model.complete(x, known_mask)` run
       one compiled loop over the positions, reproducible for a given seed.
     - `model.export(path)` writes a SavedModel for TF Serving.
+    - `model.anomaly_score(x)`, `model.fit_anomaly_threshold(x_normal)`,
+      `model.is_anomaly(x)` (see `AnomalyDetection`).
 
     Inputs are validated at these boundaries: a wrong rank, shape or dtype,
     NaNs, or values outside the head's range raise `ValueError` naming the
@@ -218,13 +221,26 @@ class AutoregressiveModel(keras.Model):
                 "x={'image': images, 'label': labels}. Received a `y` of "
                 f"type {type(y).__name__}."
             )
+        x = _as_array(x)
         self._validate_fit_input(x)
+        self._adapt(x)
         return super().fit(x, **kwargs)
 
     def evaluate(self, x=None, y=None, **kwargs):
         """Evaluates `loss` (mean NLL, nats) and `bits_per_dim` on `x`."""
+        x = _as_array(x)
         self._validate_fit_input(x)
         return super().evaluate(x, y, **kwargs)
+
+    def _adapt(self, x):
+        """Sets data statistics a head needs (e.g. `Standardized`) from the
+        first array passed to `fit`."""
+        adapt = getattr(self.head, "adapt", None)
+        if adapt is None or self.head.is_adapted:
+            return
+        events = self._split_inputs(x)[0] if isinstance(x, dict) else x
+        if isinstance(events, np.ndarray):
+            adapt(events)
 
     def _validate_fit_input(self, x):
         if isinstance(x, dict):
@@ -253,10 +269,10 @@ class AutoregressiveModel(keras.Model):
             `(batch,)` log-probabilities: a NumPy array for NumPy input, a
             backend tensor (differentiable) for tensor input.
         """
-        x, condition = self._split_inputs(x, condition)
+        x, condition = self._split_inputs(_as_array(x), condition)
         if not _is_concrete(x):
             validation.check_event_shape(self, x, "x")
-            return self._log_prob_from_params(self._params(x, condition), x)
+            return self._log_prob_fn(x, condition)
         x = validation.check_events(self, np.asarray(x), "x")
         if condition is not None:
             condition = validation.check_condition(self, condition, len(x))
@@ -412,7 +428,18 @@ class AutoregressiveModel(keras.Model):
             params = self._params(x, condition)
             return self.head.sample_from_noise(params, noise, temperature)
 
-        return sequential_sample(step, x, known, self.event_shape)
+        return sequential_sample(
+            step, x, known, self.event_shape, order=self.sampling_order()
+        )
+
+    def sampling_order(self):
+        """The order in which `sample`/`complete` fill the flat positions.
+
+        Returns `None` for row-major order (the default); a model with its
+        own ordering (MADE) returns a permutation of
+        `range(prod(event_shape))` listing positions in sampling order.
+        """
+        return None
 
     def sample_step(self, x, i, noise, temperature, condition=None):
         """Values correct at flat position `i` (override for a fast path).
@@ -422,9 +449,11 @@ class AutoregressiveModel(keras.Model):
         params = self._params(x, condition)
         return self.head.sample_from_noise(params, noise, temperature)
 
-    def _compiled_fn(self, name, fn):
+    def _compiled_fn(self, name, fn, jit_compile=False):
         if name not in self._compiled:
-            self._compiled[name] = compile_function(self, fn)
+            self._compiled[name] = compile_function(
+                self, fn, jit_compile=jit_compile
+            )
         return self._compiled[name]
 
     # ------------------------------------------------------------------
@@ -442,6 +471,7 @@ class AutoregressiveModel(keras.Model):
 
     def get_config(self):
         return {
+            **self._anomaly_config(),
             "name": self.name,
             "trainable": self.trainable,
             "dtype": keras.dtype_policies.serialize(self.dtype_policy),
@@ -453,8 +483,16 @@ class AutoregressiveModel(keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
+        restore = cls._restore_anomaly_config(config)
         config["head"] = keras.saving.deserialize_keras_object(config["head"])
-        return cls(**config)
+        return restore(cls(**config))
+
+
+def _as_array(x):
+    """A pandas DataFrame (or Series) as a float32 NumPy array."""
+    if hasattr(x, "to_numpy") and hasattr(x, "columns"):
+        return x.to_numpy(dtype="float32")
+    return x
 
 
 def _is_concrete(x):

@@ -1,0 +1,343 @@
+import os
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from keras_ar.heads import Standardized
+from keras_ar.models import MADE
+from keras_ar.testing import assert_autoregressive
+from keras_ar.testing import dependency_matrix
+from keras_ar.testing import enumerate_events
+
+
+def _randomize(model, scale=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    for w in model.trainable_weights:
+        w.assign(rng.normal(0, scale, w.shape).astype("float32"))
+
+
+def _dependencies(model, mask_index, num_values=2, draws=3, condition=None):
+    """Dependency matrix in the mask's own ordering (rank 0 = first)."""
+    ranks = model.input_degrees(mask_index) - 1
+    matrix = None
+    for seed in range(draws):
+        x = np.random.default_rng(seed).integers(
+            0, num_values, (1,) + model.event_shape
+        )
+
+        def fn(v):
+            params = model.head(
+                model.compute_features(
+                    model.head.encode_inputs(v),
+                    condition,
+                    mask_index=mask_index,
+                )
+            )
+            return ops.reshape(params, (1,) + model.event_shape + (-1,))
+
+        m = dependency_matrix(
+            fn,
+            x,
+            ranks.reshape(model.event_shape),
+            np.broadcast_to(
+                ranks.reshape(model.event_shape + (1,)),
+                model.event_shape + (model.head.params_size,),
+            ),
+            perturb=lambda v: (v + 1) % num_values,
+        )
+        matrix = m if matrix is None else matrix | m
+    return matrix
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(num_masks=4, order_agnostic=True, connectivity_agnostic=True),
+        dict(num_masks=3, order="reversed", direct_connections=True),
+        dict(num_masks=2, order=[3, 1, 0, 5, 4, 2], hidden_degrees="random"),
+    ],
+)
+def test_every_mask_in_the_ensemble_is_autoregressive(kwargs):
+    model = MADE((6,), hidden_units=(32, 32), seed=1, **kwargs)
+    _randomize(model)
+    for k in range(model.num_masks):
+        m = _dependencies(model, k)
+        assert_autoregressive(m, strict=True)
+        assert m[0, 1] and m[0, 5] and m[4, 5]  # real dependencies exist
+
+
+def test_image_events_and_categorical_head_are_autoregressive():
+    model = MADE(
+        (2, 2, 2), head=3, hidden_units=(16,), num_masks=2, order_agnostic=True
+    )
+    _randomize(model)
+    for k in range(2):
+        assert_autoregressive(_dependencies(model, k, num_values=3))
+
+
+@pytest.mark.parametrize("ensemble_size", [1, 3])
+def test_probabilities_of_all_binary_vectors_sum_to_one(ensemble_size):
+    model = MADE(
+        (4,),
+        hidden_units=(8,),
+        num_masks=3,
+        order_agnostic=True,
+        direct_connections=True,
+        ensemble_size=ensemble_size,
+    )
+    _randomize(model)
+    events = enumerate_events((4,), 2)
+    probs = np.exp(model.log_prob(events).astype("float64"))
+    assert probs.std() > 1e-3
+    np.testing.assert_allclose(probs.sum(), 1.0, rtol=1e-5)
+    per_mask = np.exp(model.log_prob_per_mask(events).astype("float64"))
+    np.testing.assert_allclose(per_mask.sum(0), 1.0, rtol=1e-5)
+
+
+def test_ensemble_log_likelihood_is_log_mean_exp_of_members():
+    model = MADE((5,), hidden_units=(10,), num_masks=4, order_agnostic=True)
+    _randomize(model)
+    x = np.random.default_rng(0).integers(0, 2, (7, 5))
+    per_mask = model.log_prob_per_mask(x).astype("float64")
+    assert per_mask.shape == (7, 4)
+    assert np.ptp(per_mask, axis=1).max() > 1e-2  # members differ
+    expected = np.log(np.mean(np.exp(per_mask), axis=1))
+    np.testing.assert_allclose(model.log_prob(x), expected, rtol=1e-5)
+    model.ensemble_size = 1
+    np.testing.assert_allclose(model.log_prob(x), per_mask[:, 0], rtol=1e-5)
+    # Tensor input goes through the same (differentiable) ensemble.
+    model.ensemble_size = 4
+    tensor = ops.convert_to_numpy(
+        model.log_prob(ops.convert_to_tensor(x.astype("float32")))
+    )
+    np.testing.assert_allclose(tensor, expected, rtol=1e-5)
+    with pytest.raises(ValueError, match="ensemble_size"):
+        MADE(
+            (5,),
+            hidden_units=(4,),
+            num_masks=2,
+            order_agnostic=True,
+            ensemble_size=3,
+        )
+
+
+def test_mask_resampling_changes_connectivity_and_happens_in_training():
+    model = MADE((6,), hidden_units=(16,), num_masks=4, order_agnostic=True)
+    _randomize(model)
+    matrices = [_dependencies(model, k) for k in range(4)]
+    orders = [tuple(model.input_degrees(k)) for k in range(4)]
+    assert len(set(orders)) == 4  # new orderings
+    # Connectivity in natural coordinates differs between masks.
+    natural = []
+    for k, m in enumerate(matrices):
+        ranks = model.input_degrees(k) - 1
+        natural.append(m[np.ix_(ranks, ranks)])
+    assert any(not np.array_equal(natural[0], n) for n in natural[1:])
+    # Connectivity-agnostic: same order, new hidden degrees.
+    agnostic = MADE((6,), hidden_units=(16,), num_masks=3)
+    assert agnostic.connectivity_agnostic
+    degrees = ops.convert_to_numpy(agnostic.hidden_layers[0].output_degrees)
+    assert not np.array_equal(degrees[0], degrees[1])
+    assert np.array_equal(agnostic.input_degrees(0), agnostic.input_degrees(1))
+    # In training mode each call draws a mask (a tensor index, no Python
+    # weight mutation): outputs vary across calls, inference is fixed.
+    x = np.ones((1, 6), "float32")
+    outs = {
+        tuple(
+            np.round(ops.convert_to_numpy(model(x, training=True)), 4).ravel()
+        )
+        for _ in range(20)
+    }
+    assert len(outs) > 1
+    fixed = ops.convert_to_numpy(model(x))
+    np.testing.assert_allclose(ops.convert_to_numpy(model(x)), fixed)
+    before = [
+        w.numpy().copy()
+        for w in model.non_trainable_weights
+        if "degrees" in w.name
+    ]
+    model.compile(optimizer="adam", jit_compile=True)
+    data = np.random.default_rng(0).integers(0, 2, (64, 6))
+    model.fit(data, epochs=1, batch_size=16, verbose=0)
+    after = [
+        w.numpy() for w in model.non_trainable_weights if "degrees" in w.name
+    ]
+    for a, b in zip(before, after):
+        np.testing.assert_array_equal(a, b)  # the mask set is constant
+
+
+def test_conditional_made_depends_on_the_condition():
+    model = MADE(
+        (5,),
+        hidden_units=(12,),
+        condition_classes=3,
+        num_masks=2,
+        order_agnostic=True,
+    )
+    _randomize(model)
+    for label in range(3):
+        cond = np.array([label])
+        for k in range(2):
+            assert_autoregressive(_dependencies(model, k, condition=cond))
+    x = np.random.default_rng(1).integers(0, 2, (4, 5))
+    a = model.log_prob(x, condition=np.zeros(4, int))
+    b = model.log_prob(x, condition=np.full(4, 2))
+    assert not np.allclose(a, b)
+    # The first value has no predecessors: only the condition moves it.
+    first = ops.convert_to_numpy(model(np.zeros((2, 5)), condition=[0, 1]))
+    assert not np.allclose(first[0, 0], first[1, 0])
+    events = enumerate_events((5,), 2)
+    for label in range(3):
+        total = np.exp(model.log_prob(events, condition=np.full(32, label)))
+        np.testing.assert_allclose(total.sum(), 1.0, rtol=1e-5)
+
+
+def test_sampling_follows_the_models_order_and_complete_keeps_known():
+    # A MADE that only copies: value 1 is modelled first, then 0 = copy.
+    model = MADE((3,), hidden_units=(), order=[1, 0, 2])
+    assert model.sampling_order().tolist() == [1, 0, 2]
+    samples = model.sample(5, seed=0)
+    assert samples.shape == (5, 3) and set(np.unique(samples)) <= {0, 1}
+    np.testing.assert_array_equal(samples, model.sample(5, seed=0))
+    x = np.array([[1, 0, 1]] * 4)
+    known = np.array([[False, True, False]] * 4)
+    done = model.complete(x, known, seed=1)
+    np.testing.assert_array_equal(done[:, 1], 0)
+
+
+def test_sampled_values_follow_learned_dependencies():
+    # x1 ~ Bernoulli(1/2) and x0 = x1, modelled with x1 first.
+    data = np.repeat(np.array([[0, 0], [1, 1]]), 256, axis=0)
+    model = MADE((2,), hidden_units=(8,), order=[1, 0])
+    model.compile(optimizer=keras.optimizers.Adam(0.05))
+    model.fit(data, epochs=30, batch_size=128, verbose=0)
+    samples = model.sample(200, seed=3)
+    assert np.mean(samples[:, 0] == samples[:, 1]) > 0.95
+    assert 0.3 < samples[:, 1].mean() < 0.7
+
+
+def test_gaussian_made_standardizes_and_round_trips(tmp_path):
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(512, 1))
+    data = np.concatenate([z * 3 + 100, 50 * z + rng.normal(size=(512, 1))], 1)
+    model = MADE(
+        (2,),
+        head="mixture_of_gaussians",
+        hidden_units=(16,),
+        num_masks=2,
+        order_agnostic=True,
+    )
+    assert isinstance(model.head, Standardized)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    import pandas as pd
+
+    frame = pd.DataFrame(data, columns=["a", "b"])
+    model.fit(frame, epochs=5, batch_size=64, verbose=0)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(model.head.mean), data.mean(0), rtol=1e-4
+    )
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(model.head.scale), data.std(0), rtol=1e-4
+    )
+    scores = model.log_prob(frame)
+    path = str(tmp_path / "made.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(loaded.log_prob(data), scores, rtol=1e-5)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(loaded.head.mean), data.mean(0), rtol=1e-4
+    )
+    for a, b in zip(
+        model.hidden_layers + [model.output_layer],
+        loaded.hidden_layers + [loaded.output_layer],
+    ):
+        for k in range(2):
+            np.testing.assert_array_equal(a.mask(k), b.mask(k))
+    samples = loaded.sample(256, seed=0)
+    assert abs(samples[:, 0].mean() - 100) < 3  # back in raw units
+
+
+def test_save_load_restores_the_mask_set_even_if_seeded_differently(
+    tmp_path,
+):
+    model = MADE(
+        (5,), hidden_units=(8,), num_masks=3, order_agnostic=True, seed=5
+    )
+    _randomize(model)
+    # Replace the degree set: a reload must restore it from the weights,
+    # not regenerate it from the seed in the config.
+    new_order = np.array([5, 4, 3, 2, 1])
+    layer = model.hidden_layers[0]
+    in_deg = ops.convert_to_numpy(layer.input_degrees).copy()
+    in_deg[2] = new_order
+    layer.set_degrees(in_deg, ops.convert_to_numpy(layer.output_degrees))
+    out = ops.convert_to_numpy(model.output_layer.output_degrees).copy()
+    out[2] = new_order
+    model.output_layer.set_degrees(
+        ops.convert_to_numpy(model.output_layer.input_degrees), out
+    )
+    x = np.random.default_rng(0).integers(0, 2, (6, 5))
+    expected = model.log_prob_per_mask(x)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.num_masks == 3 and loaded.order_agnostic
+    np.testing.assert_array_equal(loaded.input_degrees(2), new_order)
+    np.testing.assert_allclose(loaded.log_prob_per_mask(x), expected, rtol=1e-5)
+
+
+def test_input_checks_name_expected_and_received():
+    model = MADE((3,), hidden_units=(4,))
+    with pytest.raises(ValueError, match=r"\[0, 1\].*Received values"):
+        model.log_prob(np.array([[0, 2, 1]]))
+    with pytest.raises(ValueError, match="shape"):
+        model.log_prob(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="num_masks=2 needs"):
+        MADE((3,), num_masks=2, connectivity_agnostic=False)
+    with pytest.raises(ValueError, match="hidden_units"):
+        MADE((3,), hidden_units=(0,))
+    gaussian = MADE((2,), head="gaussian", hidden_units=(4,))
+    with pytest.raises(ValueError, match="NaN"):
+        gaussian.log_prob(np.array([[np.nan, 1.0]]))
+    assert gaussian.log_prob(np.array([[1e4, -1e4]])).shape == (1,)
+
+
+def test_made_and_nade_train_on_jax(tmp_path):
+    script = textwrap.dedent(
+        """
+        import os, sys
+        os.environ["KERAS_BACKEND"] = "jax"
+        import keras, numpy as np
+        from keras_ar.models import MADE, NADE
+        assert keras.backend.backend() == "jax"
+        x = np.random.default_rng(0).integers(0, 2, (128, 6))
+        for model in [MADE((6,), hidden_units=(16,), num_masks=4,
+                           order_agnostic=True), NADE((6,), hidden_units=8)]:
+            model.compile(optimizer=keras.optimizers.Adam(0.02),
+                          jit_compile=True)
+            h = model.fit(x, epochs=3, batch_size=32, verbose=0)
+            assert h.history["loss"][-1] < h.history["loss"][0]
+            assert model.sample(2, seed=0).shape == (2, 6)
+            path = os.path.join(sys.argv[1], "m.keras")
+            model.save(path)
+            np.testing.assert_allclose(
+                keras.saving.load_model(path).log_prob(x[:3]),
+                model.log_prob(x[:3]), rtol=1e-5)
+        print("ok")
+        """
+    )
+    env = dict(os.environ, KERAS_BACKEND="jax")
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "ok" in proc.stdout
