@@ -388,12 +388,42 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
             condition = validation.check_condition(self, condition, len(x))
         else:
             condition = None
-        noise_shape = self.head.noise_shape(x.shape)
-        noise = keras.random.uniform(noise_shape, seed=seed)
+        return self._run_generation(
+            x, known, condition, seed, temperature, cache
+        )
+
+    def _run_generation(
+        self,
+        x,
+        known,
+        condition,
+        seed,
+        temperature,
+        cache,
+        name_suffix="",
+        jit_compile=False,
+    ):
+        """Draws the noise for checked inputs and runs the compiled loop.
+
+        Args:
+            x, known, condition: checked NumPy inputs of `generate`.
+            seed: int or `None`; the noise is `keras.random.uniform` of
+                `head.noise_shape(x.shape)` with this seed.
+            temperature: checked positive float.
+            cache: `use_cache` of `generate`.
+            name_suffix: distinguishes compiled loops (e.g. per length).
+            jit_compile: compile the loop with XLA on TensorFlow.
+
+        Returns:
+            NumPy values (int32 for discrete heads).
+        """
+        noise = keras.random.uniform(self.head.noise_shape(x.shape), seed=seed)
         temperature = np.asarray(temperature, "float32")
-        name = "generate_cached" if cache else "generate_naive"
+        name = ("generate_cached" if cache else "generate_naive") + name_suffix
         fn = self._compiled_fn(
-            name, lambda *a: self.generate(*a, use_cache=cache)
+            name,
+            lambda *a: self.generate(*a, use_cache=cache),
+            jit_compile=jit_compile,
         )
         args = (x, known, noise, temperature)
         if condition is not None:

@@ -205,10 +205,12 @@ class MADE(AutoregressiveModel):
             )
         return int(value)
 
-    def _compiled_fn(self, name, fn):
+    def _compiled_fn(self, name, fn, jit_compile=False):
         # The ensemble size is baked into the compiled graph: one per size.
         size = self._check_ensemble_size()
-        return super()._compiled_fn(f"{name}_ensemble_{size}", fn)
+        return super()._compiled_fn(
+            f"{name}_ensemble_{size}", fn, jit_compile=jit_compile
+        )
 
     def input_degrees(self, mask_index=0):
         """Degrees `1..D` of the flat input values under a mask (NumPy)."""

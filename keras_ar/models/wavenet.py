@@ -708,24 +708,18 @@ class WaveNet(AutoregressiveModel):
     def _generate_eager(self, x, known, condition, seed, temperature, cache):
         validation.check_temperature(temperature)
         condition = self._check_condition(condition, len(x), x.shape[1])
-        noise = keras.random.uniform(self.head.noise_shape(x.shape), seed=seed)
-        temperature = np.asarray(temperature, "float32")
-        # One compiled loop per length: the loop bound is static.
-        name = "generate_cached" if cache else "generate_naive"
-        name += f"_{x.shape[1]}"
-        # XLA on TensorFlow: the cached loop is many tiny ops per step.
-        fn = self._compiled_fn(
-            name,
-            lambda *a: self.generate(*a, use_cache=cache),
+        # One compiled loop per length (the loop bound is static), and XLA
+        # on TensorFlow: the cached loop is many tiny ops per step.
+        return self._run_generation(
+            x,
+            known,
+            condition,
+            seed,
+            temperature,
+            cache,
+            name_suffix=f"_{x.shape[1]}",
             jit_compile=cache,
         )
-        args = (x, known, noise, temperature)
-        if condition is not None:
-            args += (condition,)
-        values = ops.convert_to_numpy(fn(*args))
-        if self.head.num_values is not None:
-            values = np.rint(values).astype("int32")
-        return values
 
     def generate(
         self, x, known, noise, temperature, condition=None, use_cache=True
