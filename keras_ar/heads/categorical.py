@@ -48,12 +48,6 @@ class Categorical(DistributionHead):
     def num_values(self):
         return self.num_classes
 
-    def _params_from_features(self, features):
-        return self._split_channels(features)
-
-    def event_batch_shape(self, params):
-        return ops.shape(params)[:-1]
-
     def log_prob(self, params, x):
         logits = ops.cast(params, "float32")
         log_probs = ops.log_softmax(logits, axis=-1)

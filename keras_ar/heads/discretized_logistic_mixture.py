@@ -109,9 +109,6 @@ class DiscretizedLogisticMixture(DistributionHead):
         params = ops.cast(params, "float32")
         return params[..., :k], params[..., k : 2 * k], params[..., 2 * k :]
 
-    def event_batch_shape(self, params):
-        return ops.shape(params)[:-1]
-
     def component_log_probs(self, params, x):
         """Per-component log-probabilities `x.shape + (K,)`."""
         _, means, log_scales = self._unpack(params)

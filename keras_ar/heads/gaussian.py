@@ -68,12 +68,6 @@ class Gaussian(DistributionHead):
     def encode_inputs(self, x):
         return ops.cast(x, self.compute_dtype)
 
-    def _params_from_features(self, features):
-        return self._split_channels(features)
-
-    def event_batch_shape(self, params):
-        return ops.shape(params)[:-1]
-
     def loc_scale(self, params):
         """`(loc, scale)` tensors from the parameters."""
         params = ops.cast(params, "float32")

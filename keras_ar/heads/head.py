@@ -16,10 +16,12 @@ class DistributionHead(keras.layers.Layer):
     channel (the first `params_size` features belong to channel 0, ...),
     which matches the channel groups of `MaskedConv2D`.
 
-    Subclasses implement `params_size`, `_params_from_features`, `log_prob`,
-    `sample_from_noise` and `to_distribution`. Sampling is driven by uniform
-    noise with `noise_size` numbers per value, so that a sampling loop can
-    draw all its randomness once, up front, from a seed.
+    Subclasses implement `params_size`, `log_prob`, `sample_from_noise` and
+    `to_distribution`, and override `_params_from_features` and
+    `event_batch_shape` when their parameters are not `(..., C, P)`.
+    Sampling is driven by uniform noise with `noise_size` numbers per value,
+    so that a sampling loop can draw all its randomness once, up front,
+    from a seed.
 
     Args:
         **kwargs: `keras.layers.Layer` arguments. The compute dtype defaults
@@ -58,7 +60,8 @@ class DistributionHead(keras.layers.Layer):
         return self._params_from_features(features)
 
     def _params_from_features(self, features):
-        raise NotImplementedError
+        """Default: `(..., C * P)` -> `(..., C, P)` (override as needed)."""
+        return self._split_channels(features)
 
     def _split_channels(self, features):
         """Reshapes `(..., C * P)` to `(..., C, P)`."""
@@ -102,8 +105,9 @@ class DistributionHead(keras.layers.Layer):
         return self.sample_from_noise(params, noise, temperature)
 
     def event_batch_shape(self, params):
-        """The shape of the values that `params` describe."""
-        raise NotImplementedError
+        """The shape of the values that `params` describe (default: all
+        but the last axis, as for `(..., C, P)` parameters)."""
+        return ops.shape(params)[:-1]
 
     def to_distribution(self, params):
         """The equivalent `tfp.distributions.Distribution` (TF backend)."""

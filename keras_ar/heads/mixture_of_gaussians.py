@@ -64,12 +64,6 @@ class MixtureOfGaussians(DistributionHead):
     def encode_inputs(self, x):
         return ops.cast(x, self.compute_dtype)
 
-    def _params_from_features(self, features):
-        return self._split_channels(features)
-
-    def event_batch_shape(self, params):
-        return ops.shape(params)[:-1]
-
     def components(self, params):
         """`(logits, locs, scales)`, each `(..., K)`."""
         params = ops.cast(params, "float32")
