@@ -6,7 +6,9 @@ import numpy as np
 from keras import ops
 
 
-def sequential_sample(step_fn, x, known, event_shape, order=None):
+def sequential_sample(
+    step_fn, x, known, event_shape, order=None, start=0, stop=None
+):
     """Fills the unknown values of `x` one position at a time.
 
     Positions are visited in row-major order of `event_shape` (for images:
@@ -26,6 +28,10 @@ def sequential_sample(step_fn, x, known, event_shape, order=None):
         order: optional permutation of `range(prod(event_shape))`: the flat
             (row-major) positions in the order they are sampled; step `i`
             then writes position `order[i]`. `None` = row-major.
+        start: first step to run (int or scalar int tensor).
+        stop: one past the last step to run (default: all steps). Running
+            `[0, k)` then `[k, size)` gives the same result as `[0, size)`,
+            which is how progress is reported between compiled chunks.
 
     Returns:
         `x` with every unknown position sampled.
@@ -53,4 +59,4 @@ def sequential_sample(step_fn, x, known, event_shape, order=None):
         write = ops.logical_and(ops.equal(positions, i), unknown)
         return ops.where(write, ops.cast(values, x.dtype), x)
 
-    return ops.fori_loop(0, size, body, x)
+    return ops.fori_loop(start, size if stop is None else stop, body, x)

@@ -69,6 +69,11 @@ class Standardized(DistributionHead):
 
     noise_size = property(lambda self: self.head.noise_size)
 
+    def build(self, input_shape=None):
+        # The statistics are created in __init__ (their shape is the event
+        # shape, not the features' shape).
+        self.built = True
+
     @property
     def params_size(self):
         return self.head.params_size

@@ -314,6 +314,7 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
         seed=None,
         temperature=1.0,
         use_cache=True,
+        progress=False,
     ):
         """Draws `num_samples` events in one compiled loop.
 
@@ -326,6 +327,8 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
             temperature: positive float; `< 1` gives more likely samples.
             use_cache: use the model's fast sampling path where it has one
                 (it gives the same samples as the naive path).
+            progress: show a progress bar (the loop then runs as about 50
+                compiled chunks; the samples are the same).
 
         Returns:
             A NumPy array `(num_samples,) + event_shape` (int32 values for
@@ -335,7 +338,7 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
         x = np.zeros((num_samples,) + self.event_shape, "float32")
         known = np.zeros(x.shape, bool)
         return self._generate_eager(
-            x, known, condition, seed, temperature, use_cache
+            x, known, condition, seed, temperature, use_cache, progress
         )
 
     def complete(
@@ -346,6 +349,7 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
         seed=None,
         temperature=1.0,
         use_cache=True,
+        progress=False,
     ):
         """Samples the unknown values of `x` given the known ones.
 
@@ -363,6 +367,7 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
             seed: int or `None`.
             temperature: positive float.
             use_cache: as in `sample`.
+            progress: show a progress bar, as in `sample`.
 
         Returns:
             A NumPy array like `x` with the unknown values sampled.
@@ -372,10 +377,18 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
         x = validation.check_events(self, np.asarray(x), "x")
         known = validation.check_known_mask(self, known_mask, x.shape)
         return self._generate_eager(
-            x.astype("float32"), known, condition, seed, temperature, use_cache
+            x.astype("float32"),
+            known,
+            condition,
+            seed,
+            temperature,
+            use_cache,
+            progress,
         )
 
-    def _generate_eager(self, x, known, condition, seed, temperature, cache):
+    def _generate_eager(
+        self, x, known, condition, seed, temperature, cache, progress=False
+    ):
         validation.check_temperature(temperature)
         if self.is_conditional:
             if condition is None:
@@ -389,7 +402,7 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
         else:
             condition = None
         return self._run_generation(
-            x, known, condition, seed, temperature, cache
+            x, known, condition, seed, temperature, cache, progress=progress
         )
 
     def _run_generation(
@@ -402,6 +415,7 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
         cache,
         name_suffix="",
         jit_compile=False,
+        progress=False,
     ):
         """Draws the noise for checked inputs and runs the compiled loop.
 
@@ -413,6 +427,9 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
             cache: `use_cache` of `generate`.
             name_suffix: distinguishes compiled loops (e.g. per length).
             jit_compile: compile the loop with XLA on TensorFlow.
+            progress: run the loop in about 50 compiled chunks
+                (`generate_steps`) with a `keras.utils.Progbar` between
+                them; same values as one loop.
 
         Returns:
             NumPy values (int32 for discrete heads).
@@ -420,18 +437,87 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
         noise = keras.random.uniform(self.head.noise_shape(x.shape), seed=seed)
         temperature = np.asarray(temperature, "float32")
         name = ("generate_cached" if cache else "generate_naive") + name_suffix
-        fn = self._compiled_fn(
-            name,
-            lambda *a: self.generate(*a, use_cache=cache),
-            jit_compile=jit_compile,
-        )
-        args = (x, known, noise, temperature)
-        if condition is not None:
-            args += (condition,)
-        values = ops.convert_to_numpy(fn(*args))
+        extra = () if condition is None else (condition,)
+        if progress:
+            values = self._run_generation_chunks(
+                name, x, known, noise, temperature, extra, cache, jit_compile
+            )
+        else:
+            fn = self._compiled_fn(
+                name,
+                lambda *a: self.generate(*a, use_cache=cache),
+                jit_compile=jit_compile,
+            )
+            values = fn(x, known, noise, temperature, *extra)
+        values = ops.convert_to_numpy(values)
         if self.head.num_values is not None:
             values = np.rint(values).astype("int32")
         return values
+
+    def _run_generation_chunks(
+        self, name, x, known, noise, temperature, extra, cache, jit_compile
+    ):
+        """The generation loop in compiled chunks, with a progress bar."""
+        fn = self._compiled_fn(
+            name + "_steps",
+            lambda *a: self.generate_steps(*a, use_cache=cache),
+            jit_compile=jit_compile,
+        )
+        total = self.generation_steps(x.shape, cache)
+        chunk = max(1, -(-total // 50))
+        carry = self.initial_generation_carry(x, known, extra, cache)
+        progbar = keras.utils.Progbar(
+            total, verbose=1 if sys.stdout.isatty() else 2, unit_name="step"
+        )
+        for start in range(0, total, chunk):
+            stop = min(start + chunk, total)
+            bounds = (np.int32(start), np.int32(stop))
+            x, carry = fn(x, known, noise, temperature, *bounds, carry, *extra)
+            progbar.update(stop)
+        return x
+
+    def generation_steps(self, shape, use_cache=True):
+        """Number of sequential steps to generate a batch of `shape`."""
+        return math.prod(shape[1:])
+
+    def initial_generation_carry(self, x, known, condition, use_cache):
+        """State carried between `generate_steps` chunks (none here)."""
+        return ()
+
+    def generate_steps(
+        self,
+        x,
+        known,
+        noise,
+        temperature,
+        start,
+        stop,
+        carry,
+        condition=None,
+        use_cache=True,
+    ):
+        """Steps `[start, stop)` of `generate`; returns `(x, carry)`.
+
+        Running every step in consecutive chunks, starting from
+        `initial_generation_carry`, gives the same values as `generate`.
+        """
+
+        def step(x, i):
+            if use_cache:
+                return self.sample_step(x, i, noise, temperature, condition)
+            params = self._params(x, condition)
+            return self.head.sample_from_noise(params, noise, temperature)
+
+        x = sequential_sample(
+            step,
+            x,
+            known,
+            self.event_shape,
+            order=self.sampling_order(),
+            start=start,
+            stop=stop,
+        )
+        return x, carry
 
     def generate(
         self, x, known, noise, temperature, condition=None, use_cache=True
@@ -451,16 +537,11 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
         Returns:
             `x` with every unknown value sampled.
         """
-
-        def step(x, i):
-            if use_cache:
-                return self.sample_step(x, i, noise, temperature, condition)
-            params = self._params(x, condition)
-            return self.head.sample_from_noise(params, noise, temperature)
-
-        return sequential_sample(
-            step, x, known, self.event_shape, order=self.sampling_order()
+        steps = self.generation_steps(tuple(x.shape), use_cache)
+        x, _ = self.generate_steps(
+            x, known, noise, temperature, 0, steps, (), condition, use_cache
         )
+        return x
 
     def sampling_order(self):
         """The order in which `sample`/`complete` fill the flat positions.

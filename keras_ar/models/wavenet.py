@@ -529,6 +529,7 @@ class WaveNet(AutoregressiveModel):
         seed=None,
         temperature=1.0,
         use_cache=True,
+        progress=False,
     ):
         """Draws `num_samples` sequences in one compiled loop.
 
@@ -543,6 +544,8 @@ class WaveNet(AutoregressiveModel):
             temperature: positive float.
             use_cache: Fast WaveNet queues (default) or the naive full
                 recompute; both give the same samples for a seed.
+            progress: show a progress bar over the time steps (the loop
+                runs as about 50 compiled chunks; same samples).
 
         Returns:
             NumPy array `(num_samples, length, channels)` (int32 for
@@ -557,7 +560,7 @@ class WaveNet(AutoregressiveModel):
         x = np.zeros((num_samples, length, self.channels), "float32")
         known = np.zeros(x.shape, bool)
         return self._generate_eager(
-            x, known, condition, seed, temperature, use_cache
+            x, known, condition, seed, temperature, use_cache, progress
         )
 
     def complete(
@@ -568,6 +571,7 @@ class WaveNet(AutoregressiveModel):
         seed=None,
         temperature=1.0,
         use_cache=True,
+        progress=False,
     ):
         """Samples the unknown values of `x` (e.g. continues a prompt).
 
@@ -582,6 +586,7 @@ class WaveNet(AutoregressiveModel):
             seed: int or `None`.
             temperature: positive float.
             use_cache: as in `sample`.
+            progress: show a progress bar, as in `sample`.
 
         Returns:
             NumPy array like `x` with the unknown values sampled.
@@ -591,7 +596,13 @@ class WaveNet(AutoregressiveModel):
         x = self._check_sequences(x, "x")
         known = validation.check_known_mask(self, known_mask, x.shape)
         return self._generate_eager(
-            x.astype("float32"), known, condition, seed, temperature, use_cache
+            x.astype("float32"),
+            known,
+            condition,
+            seed,
+            temperature,
+            use_cache,
+            progress,
         )
 
     def forecast(
@@ -604,6 +615,7 @@ class WaveNet(AutoregressiveModel):
         seed=None,
         temperature=1.0,
         use_cache=True,
+        progress=False,
     ):
         """Probabilistic forecast: sample paths continuing `context`.
 
@@ -623,6 +635,7 @@ class WaveNet(AutoregressiveModel):
             seed: int or `None`.
             temperature: positive float.
             use_cache: as in `sample`.
+            progress: show a progress bar, as in `sample`.
 
         Returns:
             A dict of NumPy arrays: `"samples"` `(batch, num_samples,
@@ -671,7 +684,7 @@ class WaveNet(AutoregressiveModel):
         known = np.zeros(x.shape, bool)
         known[:, :known_steps] = True
         paths = self._generate_eager(
-            x, known, condition, seed, temperature, use_cache
+            x, known, condition, seed, temperature, use_cache, progress
         )[:, known_steps:]
         paths = paths.reshape((batch, num_samples, steps, self.channels))
         out = {
@@ -705,7 +718,9 @@ class WaveNet(AutoregressiveModel):
         view = types.SimpleNamespace(event_shape=x.shape[1:], head=self.head)
         return validation.check_events(view, x, name)
 
-    def _generate_eager(self, x, known, condition, seed, temperature, cache):
+    def _generate_eager(
+        self, x, known, condition, seed, temperature, cache, progress=False
+    ):
         validation.check_temperature(temperature)
         condition = self._check_condition(condition, len(x), x.shape[1])
         # One compiled loop per length (the loop bound is static), and XLA
@@ -719,6 +734,7 @@ class WaveNet(AutoregressiveModel):
             cache,
             name_suffix=f"_{x.shape[1]}",
             jit_compile=cache,
+            progress=progress,
         )
 
     def generate(
@@ -739,23 +755,54 @@ class WaveNet(AutoregressiveModel):
         Returns:
             `x` with every unknown value sampled.
         """
+        steps = self.generation_steps(tuple(x.shape), use_cache)
+        carry = self.initial_generation_carry(x, known, condition, use_cache)
+        x, _ = self.generate_steps(
+            x, known, noise, temperature, 0, steps, carry, condition, use_cache
+        )
+        return x
+
+    def generation_steps(self, shape, use_cache=True):
+        """Time steps (cached) or values (naive) generated one by one."""
+        return shape[1] if use_cache else shape[1] * shape[2]
+
+    def initial_generation_carry(self, x, known, condition, use_cache):
+        """Empty queues and a zero previous value (cached path)."""
+        if not use_cache:
+            return ()
+        batch = ops.shape(x)[0]
+        states = (self.input_conv.initial_state(batch),) + tuple(
+            block.initial_state(batch) for block in self.blocks
+        )
+        previous = ops.zeros((batch, self.channels), self.compute_dtype)
+        return previous, states
+
+    def generate_steps(
+        self,
+        x,
+        known,
+        noise,
+        temperature,
+        start,
+        stop,
+        carry,
+        condition=None,
+        use_cache=True,
+    ):
+        """Steps `[start, stop)` of `generate`; returns `(x, carry)`."""
         if not use_cache:
 
             def step(x, i):
                 params = self._params(x, condition)
                 return self.head.sample_from_noise(params, noise, temperature)
 
-            return sequential_sample(step, x, known, tuple(x.shape[1:]))
-        return self._generate_cached(x, known, noise, temperature, condition)
-
-    def _generate_cached(self, x, known, noise, temperature, condition):
+            x = sequential_sample(
+                step, x, known, tuple(x.shape[1:]), start=start, stop=stop
+            )
+            return x, carry
         length = int(x.shape[1])
-        batch = ops.shape(x)[0]
         embedded, local = self._condition_tensors(condition, length)
-        states = (self.input_conv.initial_state(batch),) + tuple(
-            block.initial_state(batch) for block in self.blocks
-        )
-        previous = ops.zeros((batch, self.channels), self.compute_dtype)
+        previous, states = carry
 
         def body(t, carry):
             x, previous, states = carry
@@ -778,8 +825,10 @@ class WaveNet(AutoregressiveModel):
             )
             return x, previous, states
 
-        x, _, _ = ops.fori_loop(0, length, body, (x, previous, states))
-        return x
+        x, previous, states = ops.fori_loop(
+            start, stop, body, (x, previous, states)
+        )
+        return x, (previous, states)
 
     # ------------------------------------------------------------------
     # Config

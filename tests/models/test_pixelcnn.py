@@ -174,6 +174,8 @@ def test_cached_sampling_equals_naive():
     fast = model.sample(6, seed=11)
     slow = model.sample(6, seed=11, use_cache=False)
     np.testing.assert_array_equal(fast, slow)
+    # With a progress bar the loop runs in compiled chunks: same samples.
+    np.testing.assert_array_equal(model.sample(6, seed=11, progress=True), fast)
 
 
 def test_cached_sampling_equals_naive_rgb_conditional():

@@ -210,6 +210,33 @@ def test_cached_sampling_equals_naive_conditional(upsample):
     assert not np.array_equal(fast, other)  # the condition matters
 
 
+@pytest.mark.parametrize("use_cache", [True, False])
+def test_progress_runs_in_chunks_with_the_same_samples(use_cache, capsys):
+    model = _tiny(
+        (10, 2),
+        head=DiscretizedLogisticMixture(2, num_values=16),
+        condition_classes=3,
+        local_condition_channels=2,
+        local_upsample_factor=4,
+    )
+    _randomize(model, scale=0.5)
+    condition = {"global": np.array([0, 2]), "local": _local(model, 2, 61)}
+    kwargs = dict(length=61, condition=condition, seed=5, use_cache=use_cache)
+    once = model.sample(2, **kwargs)
+    capsys.readouterr()
+    chunked = model.sample(2, progress=True, **kwargs)
+    np.testing.assert_array_equal(chunked, once)
+    steps = 61 if use_cache else 61 * 2
+    assert f"{steps}/{steps}" in capsys.readouterr().out  # the progress bar
+    x = np.zeros((2, 61, 2), "int32")
+    known = np.zeros((2, 61), bool)
+    known[:, :7] = True
+    np.testing.assert_array_equal(
+        model.complete(x, known, condition=condition, seed=1, progress=True),
+        model.complete(x, known, condition=condition, seed=1),
+    )
+
+
 def test_complete_continues_a_prompt_cached_equals_naive():
     model = _tiny((14, 1), head=5, condition_classes=2)
     _randomize(model, scale=0.5)
@@ -400,6 +427,8 @@ JAX_SCRIPT = textwrap.dedent(
     fast = model.sample(3, condition=cond, seed=1)
     slow = model.sample(3, condition=cond, seed=1, use_cache=False)
     assert (fast == slow).all() and fast.shape == (3, 12, 1)
+    chunked = model.sample(3, condition=cond, seed=1, progress=True)
+    assert (chunked == fast).all()
     assert np.isfinite(model.log_prob(x[:3], condition=cond)).all()
     assert not [m for m in sys.modules if m.startswith("tensorflow")]
     print("JAX OK")

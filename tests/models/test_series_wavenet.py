@@ -1,0 +1,42 @@
+import numpy as np
+import pytest
+
+from keras_ar.models.series_wavenet import fit_series_wavenet
+from keras_ar.models.series_wavenet import series_windows
+from keras_ar.utils import mase
+from keras_ar.utils import seasonal_naive_forecast
+
+
+def test_series_windows():
+    windows = series_windows(np.arange(6.0), 4)
+    assert windows.shape == (3, 4, 1)
+    np.testing.assert_array_equal(windows[2, :, 0], [2, 3, 4, 5])
+    assert series_windows(np.arange(100.0), 5, max_windows=7).shape[0] == 7
+    with pytest.raises(ValueError, match=r"\[1, 6\]"):
+        series_windows(np.arange(6.0), 7)
+
+
+def test_fit_learns_a_seasonal_series_in_data_units():
+    t = np.arange(160)
+    rng = np.random.default_rng(0)
+    y = 10 + 3 * np.sin(2 * np.pi * t / 8) + rng.normal(0, 0.1, t.size)
+    history, actual = y[:-16], y[-16:]
+    model, fit = fit_series_wavenet(history, period=8, epochs=15)
+    assert model.receptive_field >= 16
+    assert fit.history["loss"][-1] < fit.history["loss"][0]
+    out = model.forecast(history, 16, num_samples=50, seed=0)
+    # Works in the data's units (a Standardized head): values near 10.
+    assert abs(out["median"].mean() - 10) < 1.5
+    naive = seasonal_naive_forecast(history, 16, 8)
+    assert mase(actual, out["median"], history, 8) < 3 * max(
+        mase(actual, naive, history, 8), 0.1
+    )
+
+
+def test_fit_rejects_bad_series():
+    with pytest.raises(ValueError, match="at least 8"):
+        fit_series_wavenet(np.arange(5.0))
+    with pytest.raises(ValueError, match="NaN"):
+        fit_series_wavenet(np.array([1.0] * 10 + [np.nan]))
+    with pytest.raises(ValueError, match="period"):
+        fit_series_wavenet(np.arange(20.0), period=0)
