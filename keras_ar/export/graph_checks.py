@@ -88,6 +88,41 @@ def check_condition(model, tf, condition, x):
     ]
 
 
+def check_local_condition(model, tf, local, x):
+    """Asserts a WaveNet local condition fits the events `x`.
+
+    Args:
+        model: a `WaveNet` with `local_condition_channels`.
+        tf: the `tensorflow` module.
+        local: float32 tensor `(batch, frames, channels)`.
+        x: the events `(batch, length, channels)` it conditions.
+
+    Returns:
+        A list of assertion ops: same batch as `x`, enough frames to cover
+        `length` steps, finite values.
+
+    Example:
+
+    >>> checks = check_local_condition(model, tf, local, x)
+    """
+    frames = model.local_frames(int(x.shape[1]))
+    return [
+        tf.debugging.assert_equal(
+            tf.shape(local)[0],
+            tf.shape(x)[0],
+            message="`local_condition` needs one sequence per example",
+        ),
+        tf.debugging.assert_greater_equal(
+            tf.shape(local)[1],
+            frames,
+            message=f"`local_condition` needs at least {frames} frames",
+        ),
+        tf.debugging.assert_all_finite(
+            local, "`local_condition` has NaN or inf values"
+        ),
+    ]
+
+
 def check_temperature(tf, temperature):
     """Asserts a positive finite temperature.
 

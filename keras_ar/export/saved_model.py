@@ -19,8 +19,10 @@ def export_saved_model(model, filepath, verbose=True):
 
     - `log_prob` (also `serving_default`): inputs `x` (float32,
       `(None,) + event_shape`) and, for conditional models, `condition`
-      (int32, `(None,)`); outputs `log_prob` (nats) and `bits_per_dim`,
-      both float32 `(None,)`.
+      (int32 class ids, `(None,)`) and/or, for a WaveNet with local
+      conditioning, `local_condition` (float32, `(None, frames,
+      channels)`); outputs `log_prob` (nats) and `bits_per_dim`, both
+      float32 `(None,)`.
     - `sample`: inputs `num_samples` (int32 scalar), `seed` (int32 `(2,)`),
       `temperature` (float32 scalar) and `condition` (conditional models);
       output `samples`, `(num_samples,) + event_shape` (int32 for discrete
@@ -119,23 +121,59 @@ def build_endpoints(model, tf):
         )
 
     fns = {"log_prob": log_prob, "sample": sample, "complete": complete}
-    if model.is_conditional:
-        cond_spec = tf.TensorSpec((None,), tf.int32, name="condition")
-        for name in specs:
-            specs[name].append(cond_spec)
+    for name in specs:
+        specs[name].extend(condition_specs(model, tf))
     return {name: (fns[name], specs[name]) for name in SIGNATURES}
 
 
-def _log_prob(model, tf, x, condition=None):
+def condition_specs(model, tf):
+    """The condition inputs of every signature, in order.
+
+    `condition` (int32 class ids `(None,)`) for models with
+    `condition_classes`, and `local_condition` (float32 `(None, frames,
+    channels)`) for a WaveNet with local conditioning.
+    """
+    specs = []
+    if model.condition_classes is not None:
+        specs.append(tf.TensorSpec((None,), tf.int32, name="condition"))
+    channels = getattr(model, "local_condition_channels", None)
+    if channels is not None:
+        specs.append(
+            tf.TensorSpec(
+                (None, None, channels), tf.float32, name="local_condition"
+            )
+        )
+    return specs
+
+
+def _checked_condition(model, tf, parts, x):
+    """Checks the condition inputs; returns the model's condition."""
+    if not parts:
+        return None
+    parts = list(parts)
+    index = 0
+    if model.condition_classes is not None:
+        checks = graph_checks.check_condition(model, tf, parts[0], x)
+        (parts[0],) = _after(tf, checks, parts[0])
+        index = 1
+    if len(parts) > index:
+        checks = graph_checks.check_local_condition(model, tf, parts[index], x)
+        (parts[index],) = _after(tf, checks, parts[index])
+    if len(parts) == 2:
+        return {"global": parts[0], "local": parts[1]}
+    return parts[0]
+
+
+def _log_prob(model, tf, x, *condition):
     checks = graph_checks.check_events(model, tf, x, "x")
-    checks += graph_checks.check_condition(model, tf, condition, x)
-    x, condition = _after(tf, checks, x, condition)
+    (x,) = _after(tf, checks, x)
+    condition = _checked_condition(model, tf, condition, x)
     log_prob = model.log_prob(x, condition=condition)
     bits = -log_prob / (model.num_dims * math.log(2.0))
     return {"log_prob": log_prob, "bits_per_dim": bits}
 
 
-def _sample(model, tf, num_samples, seed, temperature, condition=None):
+def _sample(model, tf, num_samples, seed, temperature, *condition):
     checks = [
         tf.debugging.assert_positive(
             num_samples, message="`num_samples` must be a positive int"
@@ -148,7 +186,7 @@ def _sample(model, tf, num_samples, seed, temperature, condition=None):
     return _generate(model, tf, x, known, seed, temperature, condition)
 
 
-def _complete(model, tf, x, known_mask, seed, temperature, condition=None):
+def _complete(model, tf, x, known_mask, seed, temperature, *condition):
     same_batch = tf.debugging.assert_equal(
         tf.shape(known_mask)[0],
         tf.shape(x)[0],
@@ -166,8 +204,8 @@ def _complete(model, tf, x, known_mask, seed, temperature, condition=None):
 
 def _generate(model, tf, x, known, seed, temperature, condition):
     checks = graph_checks.check_temperature(tf, temperature)
-    checks += graph_checks.check_condition(model, tf, condition, x)
-    x, temperature, condition = _after(tf, checks, x, temperature, condition)
+    x, temperature = _after(tf, checks, x, temperature)
+    condition = _checked_condition(model, tf, condition, x)
     batch_shape = (tf.shape(x)[0],) + tuple(model.event_shape)
     # Exactly what `keras.random.uniform(shape, seed=s)` draws on the
     # TensorFlow backend for the seed [s, 0].
