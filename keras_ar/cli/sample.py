@@ -12,7 +12,17 @@ def add_arguments(parser):
     parser.add_argument(
         "--out",
         default="samples.png",
-        help="PNG grid (images), or the WAV/text file prefix (sequences)",
+        help=(
+            "a PNG grid (images); for a WaveNet, NAME.wav writes one WAV "
+            "per sample (NAME_0.wav, ...; mu-law heads) and NAME.txt the "
+            "samples as text (byte-level models)"
+        ),
+    )
+    parser.add_argument(
+        "--sample-rate",
+        type=int,
+        default=8000,
+        help="sample rate of written WAV files",
     )
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--temperature", type=float, default=1.0)
@@ -59,7 +69,33 @@ def run(args):
     if len(model.event_shape) == 3 and model.event_shape[-1] in (1, 3):
         save_image_grid(samples, args.out, model.head.value_range[1])
         echo(f"wrote {args.out}")
+    elif args.out.endswith(".wav"):
+        _write_wavs(model, samples, args.out, args.sample_rate)
+    elif args.out.endswith(".txt"):
+        from keras_ar.data import decode_text
+
+        with open(args.out, "w", encoding="utf-8") as f:
+            for row in samples:
+                f.write(decode_text(row[..., 0]) + "\n\n")
+        echo(f"wrote {args.out}")
     if args.npy:
         np.save(args.npy, samples)
         echo(f"wrote {args.npy}")
     return 0
+
+
+def _write_wavs(model, samples, out, sample_rate):
+    from keras_ar import data
+    from keras_ar.heads import MuLawCategorical
+
+    if not isinstance(model.head, MuLawCategorical):
+        raise ValueError(
+            "WAV output needs a model with a MuLawCategorical head. "
+            f"Received a {model.head.__class__.__name__} head."
+        )
+    stem = out[: -len(".wav")]
+    for i, codes in enumerate(samples):
+        path = f"{stem}_{i}.wav"
+        audio = data.mu_law_decode(codes[..., 0], mu=model.head.mu)
+        data.write_wav(path, audio, sample_rate)
+        echo(f"wrote {path}")

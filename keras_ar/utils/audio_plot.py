@@ -1,5 +1,7 @@
 """Waveform and spectrogram pictures of audio."""
 
+import warnings
+
 import numpy as np
 
 
@@ -21,7 +23,8 @@ def save_audio_plot(audio, sample_rate, path, titles=None):
         `path`, or `None` if matplotlib is not installed.
 
     Raises:
-        ValueError: If a clip is empty or `sample_rate` is not positive.
+        ValueError: If a clip has under 8 samples or `sample_rate` is not
+            positive.
 
     Example:
 
@@ -47,9 +50,10 @@ def save_audio_plot(audio, sample_rate, path, titles=None):
             audio = [audio]
     clips = [np.asarray(clip, "float64").reshape(-1) for clip in audio]
     for i, clip in enumerate(clips):
-        if clip.size < 2:
+        if clip.size < 8:
             raise ValueError(
-                f"Clip {i} has {clip.size} samples; at least 2 are needed."
+                f"Clip {i} has {clip.size} samples; at least 8 are needed "
+                "for a spectrogram."
             )
     fig, axes = plt.subplots(
         len(clips), 2, figsize=(10, 2.2 * len(clips)), squeeze=False
@@ -61,14 +65,18 @@ def save_audio_plot(audio, sample_rate, path, titles=None):
         wave.set_xlim(0, time[-1])
         wave.set_ylim(-1.05, 1.05)
         wave.set_ylabel("amplitude")
-        nfft = min(256, 2 ** int(np.log2(clip.size)))
-        spec.specgram(
-            clip,
-            NFFT=nfft,
-            Fs=sample_rate,
-            noverlap=nfft // 2,
-            cmap="magma",
-        )
+        # About 4 FFT windows or more per clip, at most 256 points each.
+        nfft = min(256, 2 ** max(2, int(np.log2(clip.size // 4))))
+        with warnings.catch_warnings():
+            # Clips under 16 samples give a single FFT window; that is fine.
+            warnings.simplefilter("ignore", UserWarning)
+            spec.specgram(
+                clip,
+                NFFT=nfft,
+                Fs=sample_rate,
+                noverlap=nfft // 2,
+                cmap="magma",
+            )
         spec.set_ylabel("Hz")
         if titles is not None:
             wave.set_title(str(titles[i]), fontsize=9)

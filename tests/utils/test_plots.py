@@ -18,8 +18,8 @@ def test_audio_plot_writes_a_png_per_clip_row(tmp_path):
     assert _is_png(save_audio_plot(clips[0], 8000, tmp_path / "one.png"))
     with pytest.raises(ValueError, match="sample_rate"):
         save_audio_plot(clips, 0, tmp_path / "x.png")
-    with pytest.raises(ValueError, match="at least 2"):
-        save_audio_plot([np.zeros(1)], 8000, tmp_path / "x.png")
+    with pytest.raises(ValueError, match="at least 8"):
+        save_audio_plot([np.zeros(7)], 8000, tmp_path / "x.png")
 
 
 def test_forecast_plot_writes_a_png(tmp_path):
