@@ -21,7 +21,8 @@
    smoothing). Windows with RMS < 0.01 (silence) are skipped in both splits.
 3. Forecasts on real series (statsmodels, pmdarima): a WaveNet with a
    mixture-of-Gaussians head (`keras_ar.models.series_wavenet`) trained on
-   the series minus a held-out tail, 200 sample paths over the tail; MASE
+   the series minus a held-out tail, on the levels and (a second model) on
+   the first differences, 200 sample paths over the tail; MASE
    (scaled by the in-sample seasonal-naive error) of the median and CRPS of
    the paths, next to the seasonal-naive forecast.
 
@@ -34,6 +35,7 @@ Writes benchmarks/results/wavenet.json (wavenet_quick.json with --quick).
 """
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -339,31 +341,43 @@ def print_training(r):
 def bench_forecast(args):
     from keras_ar.data import load_series
     from keras_ar.models.series_wavenet import fit_series_wavenet
+    from keras_ar.models.series_wavenet import forecast_series
     from keras_ar.utils import crps_from_samples
     from keras_ar.utils import mase
     from keras_ar.utils import save_forecast_plot
     from keras_ar.utils import seasonal_naive_forecast
 
     rows = []
-    for name, holdout in SERIES:
+    for (name, holdout), difference in itertools.product(SERIES, (False, True)):
         series = load_series(name)
         values = series.values
         history, actual = values[:-holdout], values[-holdout:]
         m = series.period
         start = time.perf_counter()
         model, _ = fit_series_wavenet(
-            history, period=m, epochs=args.forecast_epochs, seed=0
+            history,
+            period=m,
+            epochs=args.forecast_epochs,
+            difference=difference,
+            seed=0,
         )
         fit_seconds = time.perf_counter() - start
-        out = model.forecast(
-            history, holdout, num_samples=args.forecast_samples, seed=0
+        out = forecast_series(
+            model,
+            history,
+            holdout,
+            num_samples=args.forecast_samples,
+            difference=difference,
+            seed=0,
         )
         naive = seasonal_naive_forecast(history, holdout, m)
         level_low, level_high = out["quantiles"][0], out["quantiles"][-1]
         coverage = np.mean((actual >= level_low) & (actual <= level_high))
+        variant = "diff" if difference else "levels"
         rows.append(
             {
                 "series": name,
+                "model": variant,
                 "length": len(values),
                 "period": m,
                 "holdout": holdout,
@@ -379,9 +393,11 @@ def bench_forecast(args):
         save_forecast_plot(
             history,
             out,
-            os.path.join(HERE, "results", f"wavenet_forecast_{name}.png"),
+            os.path.join(
+                HERE, "results", f"wavenet_forecast_{name}_{variant}.png"
+            ),
             actual=actual,
-            title=f"{name}: WaveNet forecast, 10-90% interval",
+            title=f"{name}: WaveNet ({variant}) forecast, 10-90% interval",
             show_last=3 * holdout,
         )
     return rows
@@ -390,7 +406,7 @@ def bench_forecast(args):
 def print_forecast(rows):
     print("\n3. Forecasts of a held-out tail (MASE of the median, CRPS)")
     head = (
-        f"{'series':<10}{'n':>6}{'m':>5}{'tail':>6}{'MASE wn':>9}"
+        f"{'series':<10}{'model':<8}{'n':>6}{'m':>5}{'tail':>6}{'MASE wn':>9}"
         f"{'MASE sn':>9}{'ratio':>7}{'CRPS wn':>10}{'CRPS sn':>10}"
         f"{'ratio':>7}{'cover':>7}"
     )
@@ -398,7 +414,8 @@ def print_forecast(rows):
     print("-" * len(head))
     for r in rows:
         print(
-            f"{r['series']:<10}{r['length']:>6}{r['period']:>5}"
+            f"{r['series']:<10}{r['model']:<8}{r['length']:>6}"
+            f"{r['period']:>5}"
             f"{r['holdout']:>6}{r['wavenet_mase']:>9.3f}"
             f"{r['naive_mase']:>9.3f}"
             f"{r['wavenet_mase'] / r['naive_mase']:>7.2f}"
@@ -407,8 +424,9 @@ def print_forecast(rows):
             f"{r['interval_coverage_10_90']:>7.2f}"
         )
     print(
-        "wn = WaveNet, sn = seasonal naive (m = period); ratio < 1: WaveNet "
-        "better; cover = share of the tail inside the 10-90% interval."
+        "wn = WaveNet on levels or on first differences (diff), sn = "
+        "seasonal naive (m = period); ratio < 1: WaveNet better; cover = "
+        "share of the tail inside the 10-90% interval."
     )
 
 

@@ -153,6 +153,7 @@ def test_forecast_a_csv_column_with_holdout(tmp_path, capsys):
     out = tmp_path / "fc"
     args = ["forecast", str(path), "--column", "sales", "--period", "12"]
     args += ["--holdout", "12", "--epochs", "3", "--num-samples", "20"]
+    args += ["--difference"]
     assert cli.main(args + ["--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "filled 1 missing values" in printed
@@ -165,6 +166,8 @@ def test_forecast_a_csv_column_with_holdout(tmp_path, capsys):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["wavenet_mase"] > 0 and metrics["naive_crps"] > 0
     assert (out / "forecast.png").stat().st_size > 0
+    assert json.loads((out / "forecaster.json").read_text())["difference"]
+    assert "on differences" in printed
     # Reuse the trained model for a forecast past the end.
     again = tmp_path / "fc2"
     args = ["forecast", str(path), "--column", "1", "--steps", "5"]

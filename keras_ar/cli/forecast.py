@@ -1,6 +1,7 @@
 """`keras-ar forecast`: probabilistic forecasts of a CSV column."""
 
 import csv
+import json
 import os
 import time
 
@@ -9,6 +10,9 @@ import numpy as np
 from keras_ar.cli.common import echo
 from keras_ar.cli.common import load_model
 from keras_ar.cli.common import write_json
+
+#: Written next to a trained model: how to use it for forecasts.
+SIDECAR = "forecaster.json"
 
 
 def add_arguments(parser):
@@ -41,6 +45,14 @@ def add_arguments(parser):
         "--model",
         default=None,
         help="a trained WaveNet .keras file (default: train one)",
+    )
+    parser.add_argument(
+        "--difference",
+        action="store_true",
+        help=(
+            "model first differences (for series with a trend); a saved "
+            "model remembers it in forecaster.json next to model.keras"
+        ),
     )
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--num-samples", type=int, default=200)
@@ -114,6 +126,7 @@ def read_column(path, column=None):
 
 def run(args):
     from keras_ar.models.series_wavenet import fit_series_wavenet
+    from keras_ar.models.series_wavenet import forecast_series
     from keras_ar.utils import crps_from_samples
     from keras_ar.utils import mase
     from keras_ar.utils import save_forecast_plot
@@ -139,23 +152,39 @@ def run(args):
         f"series {name!r}: {len(values)} values, training on "
         f"{len(history)}, forecasting {steps} steps"
     )
+    difference = args.difference
     if args.model:
         model = load_model(args.model)
+        sidecar = os.path.join(os.path.dirname(args.model), SIDECAR)
+        if os.path.exists(sidecar):
+            with open(sidecar) as f:
+                difference = difference or json.load(f)["difference"]
     else:
         start = time.time()
         model, _ = fit_series_wavenet(
-            history, period=args.period, epochs=args.epochs, seed=args.seed
+            history,
+            period=args.period,
+            epochs=args.epochs,
+            difference=difference,
+            seed=args.seed,
         )
         echo(
-            f"trained WaveNet (receptive field {model.receptive_field}) in "
+            f"trained WaveNet (receptive field {model.receptive_field}"
+            f"{', on differences' if difference else ''}) in "
             f"{time.time() - start:.1f}s"
         )
         model.save(os.path.join(args.out, "model.keras"))
-    result = model.forecast(
+        write_json(
+            os.path.join(args.out, SIDECAR),
+            {"difference": difference, "period": args.period},
+        )
+    result = forecast_series(
+        model,
         history,
         steps,
         num_samples=args.num_samples,
         quantiles=sorted(args.quantiles),
+        difference=difference,
         seed=args.seed,
         progress=True,
     )

@@ -53,6 +53,7 @@ def fit_series_wavenet(
     skip_channels=32,
     learning_rate=3e-3,
     max_windows=2048,
+    difference=False,
     seed=0,
     verbose=0,
 ):
@@ -65,6 +66,12 @@ def fit_series_wavenet(
     series, so the model works in the data's units and its forecasts and
     log-likelihoods need no rescaling (also after `save`/`load`).
 
+    With `difference=True` the model is fitted to the first differences
+    `values[1:] - values[:-1]` instead (as the `d = 1` of ARIMA): better
+    for series with a trend, which a model of levels tends to
+    over-extrapolate. Forecast with `forecast_series(..., difference=True)`,
+    which integrates the sampled differences back to levels.
+
     Args:
         values: the training series `(time,)`, finite, at least 8 values.
         period: seasonal period in steps (1 if none).
@@ -75,6 +82,7 @@ def fit_series_wavenet(
         skip_channels: skip channels of the WaveNet.
         learning_rate: Adam learning rate.
         max_windows: at most this many training windows.
+        difference: model first differences instead of levels.
         seed: seed of initialisation and window subset.
         verbose: Keras `fit` verbosity.
 
@@ -107,6 +115,8 @@ def fit_series_wavenet(
     period = int(period)
     if period < 1:
         raise ValueError(f"`period` must be >= 1. Received: period={period}")
+    if difference:
+        values = np.diff(values)
     layers = max(4, math.ceil(math.log2(max(2 * period, 2))))
     receptive_field = 2**layers + 1
     length = min(len(values), 2 * receptive_field)
@@ -131,3 +141,69 @@ def fit_series_wavenet(
         verbose=verbose,
     )
     return model, history
+
+
+def forecast_series(
+    model,
+    history,
+    steps,
+    num_samples=200,
+    quantiles=(0.1, 0.5, 0.9),
+    difference=False,
+    seed=None,
+    progress=False,
+):
+    """Forecasts a series with a model from `fit_series_wavenet`.
+
+    Args:
+        model: the `WaveNet` returned by `fit_series_wavenet`.
+        history: the observed series `(time,)`.
+        steps: number of future steps.
+        num_samples: sample paths.
+        quantiles: quantile levels to report.
+        difference: `True` if the model was fitted with `difference=True`:
+            it then continues the differences of `history`, and every path
+            is integrated from the last observed value.
+        seed: int or `None`.
+        progress: show a progress bar.
+
+    Returns:
+        The dict of `WaveNet.forecast` for a `(time,)` context, in the
+        units of the series: `"samples"` `(num_samples, steps)`,
+        `"quantiles"` `(levels, steps)`, `"mean"`, `"median"`,
+        `"quantile_levels"`.
+
+    Example:
+
+    >>> y = np.cumsum(np.ones(60))  # a straight line
+    >>> model, _ = fit_series_wavenet(y, epochs=1, difference=True)
+    >>> out = forecast_series(model, y, 4, num_samples=8, difference=True)
+    >>> out["samples"].shape
+    (8, 4)
+    """
+    history = np.asarray(history, "float64").reshape(-1)
+    context = np.diff(history) if difference else history
+    if len(context) < 1:
+        raise ValueError(
+            "`history` needs at least 2 values with difference=True. "
+            f"Received {len(history)}."
+        )
+    out = model.forecast(
+        context,
+        steps,
+        num_samples=num_samples,
+        quantiles=quantiles,
+        seed=seed,
+        progress=progress,
+    )
+    if not difference:
+        return out
+    paths = history[-1] + np.cumsum(out["samples"], axis=-1)
+    levels = out["quantile_levels"]
+    return {
+        "samples": paths,
+        "quantiles": np.quantile(paths, levels, axis=0),
+        "mean": paths.mean(axis=0),
+        "median": np.median(paths, axis=0),
+        "quantile_levels": levels,
+    }

@@ -40,3 +40,22 @@ def test_fit_rejects_bad_series():
         fit_series_wavenet(np.array([1.0] * 10 + [np.nan]))
     with pytest.raises(ValueError, match="period"):
         fit_series_wavenet(np.arange(20.0), period=0)
+
+
+def test_forecast_series_on_differences_continues_a_trend():
+    from keras_ar.models.series_wavenet import forecast_series
+
+    rng = np.random.default_rng(1)
+    y = 2.0 * np.arange(80) + rng.normal(0, 0.2, 80)
+    model, _ = fit_series_wavenet(y, epochs=3, difference=True)
+    out = forecast_series(model, y, 5, num_samples=40, seed=0, difference=True)
+    assert out["samples"].shape == (40, 5)
+    assert out["quantiles"].shape == (3, 5)
+    # Paths are integrated from the last value and keep climbing ~2/step.
+    np.testing.assert_allclose(
+        out["median"] - y[-1], 2.0 * np.arange(1, 6), atol=2.5
+    )
+    plain = forecast_series(model, y[:40], 3, num_samples=4, seed=0)
+    assert plain["samples"].shape == (4, 3)  # differences, not integrated
+    with pytest.raises(ValueError, match="at least 2"):
+        forecast_series(model, y[:1], 3, difference=True)
