@@ -39,8 +39,9 @@ def add_arguments(parser):
     parser.add_argument(
         "--train-size",
         type=int,
-        default=1024,
-        help="training windows per epoch (0 = all)",
+        default=None,
+        help="training windows per epoch (default 1024 audio, 4096 text; "
+        "0 = all)",
     )
     parser.add_argument(
         "--test-size",
@@ -124,7 +125,10 @@ def run(args):
         x_train = _text_windows(args.data, "train", length)
         x_test = _text_windows(args.data, "test", length)
         head, unit = 256, "char"
-    x_train = _pick(x_train, args.train_size, rng)
+    train_size = args.train_size
+    if train_size is None:
+        train_size = 1024 if is_audio else 4096
+    x_train = _pick(x_train, train_size, rng)
     x_test = _pick(x_test, args.test_size, rng)
     echo(
         f"data: {args.data}, {len(x_train)} train / {len(x_test)} test "
