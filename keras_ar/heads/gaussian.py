@@ -61,13 +61,6 @@ class Gaussian(DistributionHead):
     def params_size(self):
         return 2
 
-    @property
-    def value_range(self):
-        return (-math.inf, math.inf)
-
-    def encode_inputs(self, x):
-        return ops.cast(x, self.compute_dtype)
-
     def loc_scale(self, params):
         """`(loc, scale)` tensors from the parameters."""
         params = ops.cast(params, "float32")

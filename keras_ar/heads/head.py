@@ -1,5 +1,7 @@
 """DistributionHead: the base class of keras_ar's output distributions."""
 
+import math
+
 import keras
 from keras import ops
 
@@ -48,7 +50,10 @@ class DistributionHead(keras.layers.Layer):
 
     @property
     def value_range(self):
-        """`(low, high)`, the inclusive range of valid values."""
+        """`(low, high)`, the inclusive range of valid values (the real
+        line for continuous heads)."""
+        if self.num_values is None:
+            return (-math.inf, math.inf)
         return (0, self.num_values - 1)
 
     def features_size(self, channels):
@@ -71,9 +76,12 @@ class DistributionHead(keras.layers.Layer):
         return ops.reshape(features, new_shape)
 
     def encode_inputs(self, x):
-        """Scales values to the network's input range `[-1, 1]`."""
-        low, high = self.value_range
+        """Scales discrete values to the network's input range `[-1, 1]`;
+        continuous values pass through unscaled (standardise them)."""
         x = ops.cast(x, self.compute_dtype)
+        if self.num_values is None:
+            return x
+        low, high = self.value_range
         return (x - low) / max(high - low, 1) * 2.0 - 1.0
 
     def log_prob(self, params, x):

@@ -1,7 +1,5 @@
 """Mixture-of-Gaussians head for continuous data (MADE MoG, RNADE)."""
 
-import math
-
 import keras
 from keras import ops
 
@@ -56,13 +54,6 @@ class MixtureOfGaussians(DistributionHead):
     @property
     def params_size(self):
         return 3 * self.num_components
-
-    @property
-    def value_range(self):
-        return (-math.inf, math.inf)
-
-    def encode_inputs(self, x):
-        return ops.cast(x, self.compute_dtype)
 
     def components(self, params):
         """`(logits, locs, scales)`, each `(..., K)`."""

@@ -1,7 +1,5 @@
 """Standardized: a continuous head on standardised data."""
 
-import math
-
 import keras
 import numpy as np
 from keras import ops
@@ -77,10 +75,6 @@ class Standardized(DistributionHead):
     @property
     def params_size(self):
         return self.head.params_size
-
-    @property
-    def value_range(self):
-        return (-math.inf, math.inf)
 
     @property
     def is_adapted(self):
