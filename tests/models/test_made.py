@@ -63,7 +63,11 @@ def _dependencies(model, mask_index, num_values=2, draws=3, condition=None):
     ],
 )
 def test_every_mask_in_the_ensemble_is_autoregressive(kwargs):
-    model = MADE((6,), hidden_units=(32, 32), seed=1, **kwargs)
+    # tanh: no unit is dead for every input (as ReLU units with random
+    # weights can be), so every allowed path shows up as a dependency.
+    model = MADE(
+        (6,), hidden_units=(32, 32), activation="tanh", seed=1, **kwargs
+    )
     _randomize(model)
     for k in range(model.num_masks):
         m = _dependencies(model, k)
@@ -341,3 +345,99 @@ def test_made_and_nade_train_on_jax(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "ok" in proc.stdout
+
+
+def test_unit_input_encoding_is_the_symmetric_model_reparametrised():
+    """Feeding 0/1 instead of -1/1 is an affine change of the first layer's
+    inputs: with W' = 2 W and b' = b - sum_j W_j (masked) the two encodings
+    give the same likelihood."""
+    kwargs = dict(hidden_units=(8,), direct_connections=True, seed=2)
+    symmetric = MADE((5,), input_encoding="symmetric", **kwargs)
+    unit = MADE((5,), **kwargs)
+    assert unit.input_encoding == "unit"
+    _randomize(symmetric)
+    for a, b in zip(symmetric.weights, unit.weights):
+        b.assign(a)
+    first, direct = symmetric.hidden_layers[0], symmetric.direct_layer
+    for src, dst, bias in [
+        (first, unit.hidden_layers[0], unit.hidden_layers[0].bias),
+        (direct, unit.direct_layer, unit.output_layer.bias),
+    ]:
+        kernel = ops.convert_to_numpy(src.kernel) * src.mask(0)
+        dst.kernel.assign(2.0 * ops.convert_to_numpy(src.kernel))
+        bias.assign(ops.convert_to_numpy(bias) - kernel.sum(0))
+    x = enumerate_events((5,), 2)
+    np.testing.assert_allclose(
+        unit.log_prob(x), symmetric.log_prob(x), rtol=1e-4, atol=1e-4
+    )
+    assert not np.allclose(
+        MADE((5,), **kwargs).log_prob(x), symmetric.log_prob(x)
+    )
+
+
+def test_input_encoding_config_and_models_saved_before_it():
+    model = MADE((4,), hidden_units=(6,), input_encoding="symmetric")
+    assert MADE.from_config(model.get_config()).input_encoding == "symmetric"
+    assert MADE.from_config(MADE((4,)).get_config()).input_encoding == "unit"
+    # Configs written before the option existed: trained on [-1, 1].
+    old = MADE((4,), hidden_units=(6,)).get_config()
+    del old["input_encoding"]
+    assert MADE.from_config(old).input_encoding == "symmetric"
+    with pytest.raises(ValueError, match="input_encoding"):
+        MADE((4,), input_encoding="centered")
+
+
+def test_continuous_heads_ignore_the_input_encoding():
+    x = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
+    a = MADE((3,), head="gaussian", hidden_units=(6,), seed=1)
+    b = MADE(
+        (3,),
+        head="gaussian",
+        hidden_units=(6,),
+        seed=1,
+        input_encoding="symmetric",
+    )
+    for src, dst in zip(a.weights, b.weights):
+        dst.assign(src)
+    np.testing.assert_allclose(a.log_prob(x), b.log_prob(x), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(),
+        dict(num_masks=3, order_agnostic=True, direct_connections=True),
+        dict(head=3, condition_classes=2),
+    ],
+)
+def test_export_log_prob_signature_matches_log_prob(tmp_path, kwargs):
+    if keras.backend.backend() != "tensorflow":
+        pytest.skip("SavedModel export needs the TensorFlow backend")
+    import tensorflow as tf
+
+    model = MADE((2, 3, 1), hidden_units=(8,), **kwargs)
+    _randomize(model, scale=0.5)
+    values = 3 if kwargs.get("head") == 3 else 2
+    x = np.random.default_rng(0).integers(0, values, (5, 2, 3, 1))
+    inputs = {"x": tf.constant(x.astype("float32"))}
+    condition = None
+    if model.is_conditional:
+        condition = np.array([0, 1, 1, 0, 1], "int32")
+        inputs["condition"] = tf.constant(condition)
+    path = str(tmp_path / "made")
+    model.export(path, verbose=False)
+    loaded = tf.saved_model.load(path)
+    assert {"serving_default", "log_prob", "sample", "complete"} <= set(
+        loaded.signatures
+    )
+    expected = model.log_prob(x, condition=condition)
+    for name in ("log_prob", "serving_default"):
+        out = loaded.signatures[name](**inputs)
+        np.testing.assert_allclose(
+            out["log_prob"].numpy(), expected, rtol=1e-5, atol=1e-5
+        )
+        np.testing.assert_allclose(
+            out["bits_per_dim"].numpy(),
+            -expected / (model.num_dims * np.log(2.0)),
+            rtol=1e-5,
+        )
