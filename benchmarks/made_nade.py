@@ -42,11 +42,13 @@ Run (CPU, budgets chosen for about 15 minutes on 2 shared cores):
     python benchmarks/made_nade.py
     python benchmarks/made_nade.py --only tfp   # section 3 alone, ~4 min
     python benchmarks/made_nade.py --quick      # smoke test, ~2 min
+    KERAS_BACKEND=jax python benchmarks/made_nade.py --only tfp
+                    # keras_ar on JAX against TFP on tf_keras/TensorFlow
 
 Writes benchmarks/results/made_nade.json and made_nade.log (the printed
 tables); `--only SECTION` writes made_nade_SECTION.json/.log,
-`--steps-per-execution K` adds `_speK` and `--quick` adds `_quick` to the
-names.
+`--steps-per-execution K` adds `_speK`, a keras_ar backend other than
+TensorFlow adds `_jax`, and `--quick` adds `_quick` to the names.
 """
 
 import argparse
@@ -475,7 +477,9 @@ class TfpPeer:
         np.savez(os.path.join(path, "data.npz"), x_train=x_train, x_test=x_test)
         with open(os.path.join(path, "settings.json"), "w") as f:
             json.dump(settings, f)
-        env = dict(os.environ, TF_USE_LEGACY_KERAS="1")
+        env = dict(
+            os.environ, TF_USE_LEGACY_KERAS="1", KERAS_BACKEND="tensorflow"
+        )
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         self.proc = subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), "--tfp-worker", path],
@@ -737,7 +741,7 @@ def comparison_table(runs, out):
             ratios[name].append(ours[key] / theirs[key])
         ratios["nll"].append(ours["test_nll"] - theirs["test_nll"])
         for name, r in (
-            ("keras_ar MADE (Keras 3)", ours),
+            (f"keras_ar MADE (Keras 3, {_backend()})", ours),
             ("TFP AutoregressiveNetwork (tf_keras)", theirs),
         ):
             rows.append(
@@ -795,6 +799,14 @@ def comparison_table(runs, out):
         out,
     )
     return summary
+
+
+def _backend():
+    """The Keras backend of keras_ar's side (KERAS_BACKEND; TFP's worker
+    always runs tf_keras on TensorFlow)."""
+    import keras
+
+    return keras.backend.backend()
 
 
 def main(argv=None):
@@ -907,6 +919,8 @@ def main(argv=None):
     name = "made_nade" + ("" if args.only is None else f"_{args.only}")
     if args.steps_per_execution != 1:
         name += f"_spe{args.steps_per_execution}"
+    if _backend() != "tensorflow":
+        name += f"_{_backend()}"
     name += "_quick" if args.quick else ""
     base = os.path.join(HERE, "results", name)
     os.makedirs(os.path.dirname(base), exist_ok=True)

@@ -43,7 +43,9 @@ class Bernoulli(DistributionHead):
     def log_prob(self, params, x):
         logits = ops.cast(params, "float32")
         x = ops.cast(x, "float32")
-        return -ops.softplus(-logits) * x - ops.softplus(logits) * (1.0 - x)
+        # log sigmoid(l) x + log sigmoid(-l) (1 - x) = x l - softplus(l),
+        # exact and stable for any logit (one softplus per value).
+        return x * logits - ops.softplus(logits)
 
     def sample_from_noise(self, params, noise, temperature=1.0):
         self._check_temperature(temperature)
