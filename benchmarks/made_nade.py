@@ -59,9 +59,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from importlib import metadata
 
 import numpy as np
+from common import provenance
+from common import uptime
+from common import versions
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PAPER = {"made_1_mask": 88.04, "made_32_masks": 86.64, "nade": 88.33}
@@ -114,52 +116,6 @@ def parse_args(argv=None):
         if getattr(args, key) is None:
             setattr(args, key, value)
     return args
-
-
-def uptime():
-    try:
-        return subprocess.run(
-            ["uptime"], capture_output=True, text=True, check=False
-        ).stdout.strip()
-    except OSError:
-        return "load average: {:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
-
-
-def versions():
-    found = {}
-    for package in (
-        "keras",
-        "tensorflow",
-        "tensorflow-cpu",
-        "tf-keras",
-        "tensorflow-probability",
-    ):
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            pass
-    return found
-
-
-def provenance():
-    """Where keras_ar was imported from and the repo's commit."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("keras_ar")
-    info = {"keras_ar_path": spec and os.path.dirname(spec.origin)}
-    git = ["git", "-C", HERE]
-    try:
-        info["repo_commit"] = subprocess.run(
-            git + ["rev-parse", "HEAD"], capture_output=True, text=True
-        ).stdout.strip()
-        info["repo_dirty_files"] = subprocess.run(
-            git + ["status", "--porcelain", "--", "keras_ar"],
-            capture_output=True,
-            text=True,
-        ).stdout.count("\n")
-    except OSError:
-        pass
-    return info
 
 
 class EpochTimer:

@@ -26,11 +26,12 @@ import math
 import os
 import platform
 import resource
-import subprocess
 import time
-from importlib import metadata
 
 import numpy as np
+from common import provenance
+from common import uptime
+from common import versions
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NAME = "pixelcnn_quality"
@@ -94,46 +95,6 @@ def parse_args(argv=None):
         suffix = "_quick" if args.quick else ""
         args.out = os.path.join(HERE, "results", f"{NAME}{suffix}.json")
     return args
-
-
-def uptime():
-    try:
-        return subprocess.run(
-            ["uptime"], capture_output=True, text=True, check=False
-        ).stdout.strip()
-    except OSError:
-        return "load average: {:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
-
-
-def versions():
-    found = {}
-    for package in ("keras-ar", "keras", "tensorflow", "tensorflow-cpu"):
-        try:
-            found[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            pass
-    return found
-
-
-def provenance():
-    """Where keras_ar was imported from and the repo's commit."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("keras_ar")
-    info = {"keras_ar_path": spec and os.path.dirname(spec.origin)}
-    git = ["git", "-C", HERE]
-    try:
-        info["repo_commit"] = subprocess.run(
-            git + ["rev-parse", "HEAD"], capture_output=True, text=True
-        ).stdout.strip()
-        info["repo_dirty_files"] = subprocess.run(
-            git + ["status", "--porcelain", "--", "keras_ar"],
-            capture_output=True,
-            text=True,
-        ).stdout.count("\n")
-    except OSError:
-        pass
-    return info
 
 
 def make_recorder(budget):

@@ -45,6 +45,9 @@ import sys
 import time
 
 import numpy as np
+from common import provenance
+from common import uptime
+from common import versions
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LN2 = math.log(2.0)
@@ -444,7 +447,10 @@ def main(argv=None):
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
             "load_average_start": os.getloadavg(),
+            "uptime_start": uptime(),
         },
+        "versions": versions(),
+        "provenance": provenance(),
         "settings": {k: getattr(args, k) for k in FULL},
     }
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
@@ -461,6 +467,7 @@ def main(argv=None):
         results["forecast"] = bench_forecast(args)
         print_forecast(results["forecast"])
     results["machine"]["load_average_end"] = os.getloadavg()
+    results["machine"]["uptime_end"] = uptime()
     path = os.path.join(HERE, "results", name + ".json")
     with open(path, "w") as f:
         json.dump(results, f, indent=2, default=float)

@@ -1,0 +1,65 @@
+"""Helpers shared by the benchmark scripts: machine load and provenance.
+
+The scripts run as `python benchmarks/NAME.py`, so this folder is on
+`sys.path` and they import it as `common`.
+"""
+
+import os
+import subprocess
+from importlib import metadata
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+#: Packages whose versions every results JSON records (when installed).
+PACKAGES = (
+    "keras-ar",
+    "keras",
+    "tensorflow",
+    "tensorflow-cpu",
+    "tensorflow-probability",
+    "tf-keras",
+    "jax",
+    "numpy",
+)
+
+
+def uptime():
+    """The `uptime` line (load averages), for the results JSON."""
+    try:
+        return subprocess.run(
+            ["uptime"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        return "load average: {:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
+
+
+def versions(packages=PACKAGES):
+    """`{package: version}` of the installed `packages`."""
+    found = {}
+    for package in packages:
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+def provenance():
+    """Where keras_ar was imported from and the repo's commit."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("keras_ar")
+    info = {"keras_ar_path": spec and os.path.dirname(spec.origin)}
+    git = ["git", "-C", HERE]
+    try:
+        info["repo_commit"] = subprocess.run(
+            git + ["rev-parse", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
+        info["repo_dirty_files"] = subprocess.run(
+            git + ["status", "--porcelain", "--", "keras_ar"],
+            capture_output=True,
+            text=True,
+        ).stdout.count("\n")
+    except OSError:
+        pass
+    return info
