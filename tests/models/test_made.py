@@ -11,6 +11,7 @@ from keras import ops
 from keras_ar.heads import Standardized
 from keras_ar.models import MADE
 from keras_ar.testing import assert_autoregressive
+from keras_ar.testing import assert_export_matches_log_prob
 from keras_ar.testing import dependency_matrix
 from keras_ar.testing import enumerate_events
 
@@ -413,31 +414,9 @@ def test_continuous_heads_ignore_the_input_encoding():
 def test_export_log_prob_signature_matches_log_prob(tmp_path, kwargs):
     if keras.backend.backend() != "tensorflow":
         pytest.skip("SavedModel export needs the TensorFlow backend")
-    import tensorflow as tf
-
     model = MADE((2, 3, 1), hidden_units=(8,), **kwargs)
     _randomize(model, scale=0.5)
     values = 3 if kwargs.get("head") == 3 else 2
     x = np.random.default_rng(0).integers(0, values, (5, 2, 3, 1))
-    inputs = {"x": tf.constant(x.astype("float32"))}
-    condition = None
-    if model.is_conditional:
-        condition = np.array([0, 1, 1, 0, 1], "int32")
-        inputs["condition"] = tf.constant(condition)
-    path = str(tmp_path / "made")
-    model.export(path, verbose=False)
-    loaded = tf.saved_model.load(path)
-    assert {"serving_default", "log_prob", "sample", "complete"} <= set(
-        loaded.signatures
-    )
-    expected = model.log_prob(x, condition=condition)
-    for name in ("log_prob", "serving_default"):
-        out = loaded.signatures[name](**inputs)
-        np.testing.assert_allclose(
-            out["log_prob"].numpy(), expected, rtol=1e-5, atol=1e-5
-        )
-        np.testing.assert_allclose(
-            out["bits_per_dim"].numpy(),
-            -expected / (model.num_dims * np.log(2.0)),
-            rtol=1e-5,
-        )
+    condition = [0, 1, 1, 0, 1] if model.is_conditional else None
+    assert_export_matches_log_prob(model, x, tmp_path / "made", condition)

@@ -6,6 +6,7 @@ from keras import ops
 from keras_ar.heads import Standardized
 from keras_ar.models import NADE
 from keras_ar.testing import assert_autoregressive
+from keras_ar.testing import assert_export_matches_log_prob
 from keras_ar.testing import dependency_matrix
 from keras_ar.testing import enumerate_events
 
@@ -122,30 +123,8 @@ def test_bad_arguments():
 def test_export_log_prob_signature_matches_log_prob(tmp_path, kwargs):
     if keras.backend.backend() != "tensorflow":
         pytest.skip("SavedModel export needs the TensorFlow backend")
-    import tensorflow as tf
-
     model = NADE((2, 3, 1), hidden_units=6, **kwargs)
     _randomize(model, scale=0.5)
     x = np.random.default_rng(0).integers(0, 2, (5, 2, 3, 1))
-    inputs = {"x": tf.constant(x.astype("float32"))}
-    condition = None
-    if model.is_conditional:
-        condition = np.array([0, 1, 2, 0, 1], "int32")
-        inputs["condition"] = tf.constant(condition)
-    path = str(tmp_path / "nade")
-    model.export(path, verbose=False)
-    loaded = tf.saved_model.load(path)
-    assert {"serving_default", "log_prob", "sample", "complete"} <= set(
-        loaded.signatures
-    )
-    expected = model.log_prob(x, condition=condition)
-    for name in ("log_prob", "serving_default"):
-        out = loaded.signatures[name](**inputs)
-        np.testing.assert_allclose(
-            out["log_prob"].numpy(), expected, rtol=1e-5, atol=1e-5
-        )
-        np.testing.assert_allclose(
-            out["bits_per_dim"].numpy(),
-            -expected / (model.num_dims * np.log(2.0)),
-            rtol=1e-5,
-        )
+    condition = [0, 1, 2, 0, 1] if model.is_conditional else None
+    assert_export_matches_log_prob(model, x, tmp_path / "nade", condition)

@@ -11,6 +11,7 @@ MODULES = [
     "keras_ar.utils.plots",
     "keras_ar.models.series_wavenet",
     "keras_ar.models.wavenet",
+    "keras_ar.testing.export_checks",
 ]
 
 
