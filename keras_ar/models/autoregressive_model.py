@@ -465,7 +465,8 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
         )
         total = self.generation_steps(x.shape, cache)
         chunk = max(1, -(-total // 50))
-        carry = self.initial_generation_carry(x, known, extra, cache)
+        condition = extra[0] if extra else None
+        carry = self.initial_generation_carry(x, known, condition, cache)
         progbar = keras.utils.Progbar(
             total, verbose=1 if sys.stdout.isatty() else 2, unit_name="step"
         )
@@ -538,8 +539,9 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
             `x` with every unknown value sampled.
         """
         steps = self.generation_steps(tuple(x.shape), use_cache)
+        carry = self.initial_generation_carry(x, known, condition, use_cache)
         x, _ = self.generate_steps(
-            x, known, noise, temperature, 0, steps, (), condition, use_cache
+            x, known, noise, temperature, 0, steps, carry, condition, use_cache
         )
         return x
 

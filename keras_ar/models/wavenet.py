@@ -737,31 +737,6 @@ class WaveNet(AutoregressiveModel):
             progress=progress,
         )
 
-    def generate(
-        self, x, known, noise, temperature, condition=None, use_cache=True
-    ):
-        """The sampling loop on tensors, any length.
-
-        Args:
-            x: float tensor `(batch, length, channels)`.
-            known: bool tensor like `x`.
-            noise: uniform noise `head.noise_shape(x.shape)`.
-            temperature: scalar float tensor.
-            condition: normalized condition (see `_check_condition`) or
-                `None`.
-            use_cache: Fast WaveNet queues (one network column per step)
-                or the naive full recompute at every position.
-
-        Returns:
-            `x` with every unknown value sampled.
-        """
-        steps = self.generation_steps(tuple(x.shape), use_cache)
-        carry = self.initial_generation_carry(x, known, condition, use_cache)
-        x, _ = self.generate_steps(
-            x, known, noise, temperature, 0, steps, carry, condition, use_cache
-        )
-        return x
-
     def generation_steps(self, shape, use_cache=True):
         """Time steps (cached) or values (naive) generated one by one."""
         return shape[1] if use_cache else shape[1] * shape[2]
