@@ -1,5 +1,8 @@
 """Pixel and audio value transforms: quantize, binarize, dequantize, mu-law.
 
+The mu-law maths lives with its head (`keras_ar.heads.mu_law_categorical`);
+it is re-exported here for data pipelines.
+
 Each transform accepts NumPy arrays (and Python scalars/lists), returning
 NumPy arrays computed in float64 with NumPy's random generators, or backend
 tensors (TensorFlow, JAX, ...), returning tensors computed with `keras.ops`
@@ -15,6 +18,19 @@ values are concrete (eager execution); inside traced functions (`tf.function`,
 import numbers
 
 import numpy as np
+
+from keras_ar.backend.tensors import check_value_range
+from keras_ar.backend.tensors import is_numpy_like
+from keras_ar.heads.mu_law_categorical import mu_law_decode
+from keras_ar.heads.mu_law_categorical import mu_law_encode
+
+__all__ = [
+    "binarize",
+    "dequantize",
+    "mu_law_decode",
+    "mu_law_encode",
+    "quantize",
+]
 
 # Largest float32 below 1: keeps dequantized values in [0, 1) after rounding.
 _BELOW_ONE = float(np.nextafter(np.float32(1.0), np.float32(0.0)))
@@ -49,8 +65,8 @@ def quantize(x, num_levels, max_value=255):
     """
     _check_levels(num_levels, "num_levels")
     _check_positive(max_value, "max_value")
-    _check_range(x, 0, max_value, "quantize")
-    if _is_numpy(x):
+    check_value_range(x, 0, max_value, "quantize")
+    if is_numpy_like(x):
         levels = np.floor(np.asarray(x, np.float64) * num_levels / max_value)
         return np.minimum(levels, num_levels - 1).astype(np.int32)
     ops = _keras_ops()
@@ -114,8 +130,8 @@ def binarize(x, seed=None, threshold=None, max_value=255):
             f"threshold must be a number in [0, {max_value}]; received "
             f"{threshold!r}."
         )
-    _check_range(x, 0, max_value, "binarize")
-    if _is_numpy(x):
+    check_value_range(x, 0, max_value, "binarize")
+    if is_numpy_like(x):
         x = np.asarray(x)
         if threshold is not None:
             return (x > threshold).astype(np.uint8)
@@ -176,8 +192,8 @@ def dequantize(x, num_levels, seed=None):
     (dtype('float32'), True)
     """
     _check_levels(num_levels, "num_levels")
-    _check_range(x, 0, num_levels - 1, "dequantize", integers=True)
-    if _is_numpy(x):
+    check_value_range(x, 0, num_levels - 1, "dequantize", integers=True)
+    if is_numpy_like(x):
         x = np.asarray(x, np.float64)
         uniform = np.random.default_rng(seed).random(size=x.shape)
         y = ((x + uniform) / num_levels).astype(np.float32)
@@ -204,88 +220,10 @@ def dequantize(x, num_levels, seed=None):
     return ops.minimum((x + uniform) / num_levels, _BELOW_ONE)
 
 
-def mu_law_encode(x, mu=255):
-    """Mu-law companding and quantization of audio in [-1, 1] to 0..mu.
-
-    `f(x) = sign(x) * ln(1 + mu |x|) / ln(1 + mu)`, then
-    `code = floor((f(x) + 1) / 2 * mu + 0.5)`, as in WaveNet (van den Oord
-    et al., 2016, eq. 2) with 256 levels for `mu=255`.
-
-    Args:
-        x: Float samples in [-1, 1]; NumPy array, scalar, list or tensor.
-        mu: Companding parameter, an integer >= 1; codes take `mu + 1`
-            values.
-
-    Returns:
-        int32 codes in [0, mu], a NumPy array for NumPy input, else a tensor.
-
-    Raises:
-        ValueError: If `mu` is not an integer >= 1 or values lie outside
-            [-1, 1] (or are NaN).
-
-    Example:
-
-    >>> import numpy as np
-    >>> mu_law_encode(np.array([-1.0, 0.0, 1.0]))
-    array([  0, 128, 255], dtype=int32)
-    """
-    _check_mu(mu)
-    _check_range(x, -1, 1, "mu_law_encode")
-    if _is_numpy(x):
-        x = np.asarray(x, np.float64)
-        f = np.sign(x) * np.log1p(mu * np.abs(x)) / np.log1p(mu)
-        return np.floor((f + 1) / 2 * mu + 0.5).astype(np.int32)
-    ops = _keras_ops()
-    x = ops.cast(x, "float32")
-    f = ops.sign(x) * ops.log1p(mu * ops.abs(x)) / float(np.log1p(mu))
-    return ops.cast(ops.floor((f + 1) / 2 * mu + 0.5), "int32")
-
-
-def mu_law_decode(codes, mu=255):
-    """Inverse of `mu_law_encode`: codes 0..mu back to floats in [-1, 1].
-
-    `y = 2 code / mu - 1`, then `x = sign(y) ((1 + mu)^|y| - 1) / mu`. The
-    round trip error is at most half a quantization step in the companded
-    domain: about 1e-4 for |x| < 0.001 and 0.022 near +-1 for `mu=255`.
-
-    Args:
-        codes: Integer codes in [0, mu]; NumPy array, scalar, list or tensor.
-        mu: Companding parameter used for encoding, an integer >= 1.
-
-    Returns:
-        float32 values in [-1, 1], a NumPy array for NumPy input, else a
-        tensor.
-
-    Raises:
-        ValueError: If `mu` is not an integer >= 1 or codes are not integers
-            in [0, mu].
-
-    Example:
-
-    >>> import numpy as np
-    >>> x = np.array([-0.5, 0.0, 0.01, 0.9])
-    >>> bool(np.all(np.abs(mu_law_decode(mu_law_encode(x)) - x) < 0.02))
-    True
-    """
-    _check_mu(mu)
-    _check_range(codes, 0, mu, "mu_law_decode", integers=True)
-    if _is_numpy(codes):
-        y = 2 * np.asarray(codes, np.float64) / mu - 1
-        x = np.sign(y) * np.expm1(np.abs(y) * np.log1p(mu)) / mu
-        return x.astype(np.float32)
-    ops = _keras_ops()
-    y = 2 * ops.cast(codes, "float32") / mu - 1
-    return ops.sign(y) * ops.expm1(ops.abs(y) * float(np.log1p(mu))) / mu
-
-
 def _keras_ops():
     import keras
 
     return keras.ops
-
-
-def _is_numpy(x):
-    return isinstance(x, (np.ndarray, np.generic, numbers.Number, list, tuple))
 
 
 def _is_integer(value):
@@ -299,70 +237,8 @@ def _check_levels(value, name):
         raise ValueError(f"{name} must be an integer >= 2; received {value!r}.")
 
 
-def _check_mu(mu):
-    if not _is_integer(mu) or mu < 1:
-        raise ValueError(f"mu must be an integer >= 1; received {mu!r}.")
-
-
 def _check_positive(value, name):
     if isinstance(value, bool) or not (
         isinstance(value, numbers.Real) and value > 0
     ):
         raise ValueError(f"{name} must be a number > 0; received {value!r}.")
-
-
-def _check_range(x, low, high, what, integers=False):
-    """Raises ValueError unless all values are in [low, high] (and integral).
-
-    For tensors whose values are not concrete (traced) the check is skipped.
-    """
-    if _is_numpy(x):
-        array = np.asarray(x)
-        if not (
-            np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_
-        ):
-            raise ValueError(
-                f"{what} expects numeric values; received dtype {array.dtype}."
-            )
-        if array.size == 0:
-            return
-        lo, hi = array.min(), array.max()
-        integral = True
-        if integers and np.issubdtype(array.dtype, np.inexact):
-            integral = bool(np.all(array == np.floor(array)))
-    else:
-        concrete = _concrete_stats(x, integers)
-        if concrete is None:
-            return
-        lo, hi, integral = concrete
-    # Written so that NaN (all comparisons False) fails the check.
-    if not (lo >= low and hi <= high):
-        raise ValueError(
-            f"{what} expects values in [{low}, {high}]; received values in "
-            f"[{lo}, {hi}]."
-        )
-    if not integral:
-        raise ValueError(
-            f"{what} expects integer values in [{low}, {high}]; received "
-            "non-integer values."
-        )
-
-
-def _concrete_stats(x, integers):
-    """(min, max, all-integral) of a tensor, or None if it is symbolic."""
-    shape = getattr(x, "shape", None)
-    if shape is not None and any(d == 0 for d in shape):
-        return None
-    import keras
-
-    ops = keras.ops
-    try:
-        lo = ops.convert_to_numpy(ops.min(x))
-        hi = ops.convert_to_numpy(ops.max(x))
-        integral = True
-        dtype = keras.backend.standardize_dtype(x.dtype)
-        if integers and dtype.startswith(("float", "bfloat")):
-            integral = ops.convert_to_numpy(ops.all(ops.floor(x) == x))
-    except Exception:  # Traced tensors (tf.function, jax.jit) have no values.
-        return None
-    return lo.item(), hi.item(), bool(integral)

@@ -7,9 +7,12 @@ from keras_ar.heads.discretized_logistic_mixture import (
 )
 from keras_ar.heads.gaussian import Gaussian
 from keras_ar.heads.get_head import get_head
+from keras_ar.heads.get_head import head_names
 from keras_ar.heads.head import DistributionHead
 from keras_ar.heads.mixture_of_gaussians import MixtureOfGaussians
 from keras_ar.heads.mu_law_categorical import MuLawCategorical
+from keras_ar.heads.mu_law_categorical import mu_law_decode
+from keras_ar.heads.mu_law_categorical import mu_law_encode
 from keras_ar.heads.standardized import Standardized
 
 __all__ = [
@@ -22,4 +25,7 @@ __all__ = [
     "MuLawCategorical",
     "Standardized",
     "get_head",
+    "head_names",
+    "mu_law_decode",
+    "mu_law_encode",
 ]

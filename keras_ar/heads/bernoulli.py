@@ -26,6 +26,8 @@ class Bernoulli(DistributionHead):
     -0.6931471824645996
     """
 
+    names = ("bernoulli", "binary")
+
     @property
     def params_size(self):
         return 1

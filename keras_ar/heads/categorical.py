@@ -31,6 +31,8 @@ class Categorical(DistributionHead):
     (2, 5, 1, 4)
     """
 
+    names = ("categorical", "softmax")
+
     def __init__(self, num_classes=256, **kwargs):
         super().__init__(**kwargs)
         if int(num_classes) < 2:
@@ -56,7 +58,7 @@ class Categorical(DistributionHead):
 
     def sample_from_noise(self, params, noise, temperature=1.0):
         self._check_temperature(temperature)
-        logits = ops.cast(params, "float32") / temperature
+        logits = self.scaled_logits(params, temperature)
         cdf = ops.cumsum(ops.softmax(logits, axis=-1), axis=-1)
         threshold = noise * cdf[..., -1:]
         index = ops.sum(ops.cast(ops.less(cdf, threshold), "int32"), axis=-1)

@@ -34,9 +34,9 @@ class DiscretizedLogisticMixture(DistributionHead):
     with the edge bins extended to infinity (`P(0)` uses `sigmoid(...) - 0`
     and `P(num_values - 1)` uses `1 - sigmoid(...)`), so the probabilities
     of all values sum to exactly 1. The difference of sigmoids is computed
-    in log space as `b + log(expm1(a - b)) - softplus(a) - softplus(b)`,
-    exact and finite for tiny scales and far-away means (no pdf
-    approximation is needed). Log-scales are clipped below at -7 as in
+    in log space as `b + log(expm1(a - b)) - softplus(a) - softplus(b)`
+    with `a - b = 2 w / s` computed directly, exact and finite for tiny
+    and huge scales and far-away means (no pdf approximation is needed). Log-scales are clipped below at -7 as in
     PixelCNN++. The parameters are laid out per channel as
     `[logits (K), means (K), log_scales (K)]`, `params_size = 3 K`.
 
@@ -70,6 +70,12 @@ class DiscretizedLogisticMixture(DistributionHead):
     """
 
     noise_size = 2
+    names = (
+        "logistic_mixture",
+        "discretized_logistic_mixture",
+        "dlm",
+        "pixelcnnpp",
+    )
 
     def __init__(self, num_components=10, num_values=256, **kwargs):
         super().__init__(**kwargs)
@@ -114,20 +120,25 @@ class DiscretizedLogisticMixture(DistributionHead):
         _, means, log_scales = self._unpack(params)
         x = ops.expand_dims(ops.cast(x, "float32"), -1)
         w = self.half_width
-        y = x * (2.0 * w) - 1.0
+        top = float(self._num_values - 1)
+        y = (2.0 * x - top) / top  # one rounding: 2x - top is exact
         inv_scale = ops.exp(-log_scales)
-        upper = inv_scale * (y + w - means)  # a
-        lower = inv_scale * (y - w - means)  # b < a
-        # log(sigmoid(a) - sigmoid(b)) in closed form, exact in float32.
+        centred = y - means
+        upper = inv_scale * (centred + w)  # a
+        lower = inv_scale * (centred - w)  # b < a
+        # log(sigmoid(a) - sigmoid(b)) in closed form. `a - b` is the bin
+        # width over the scale, computed directly: subtracting the two
+        # nearly equal numbers `a` and `b` would lose most of its digits
+        # for broad components.
+        width = (2.0 * w) * inv_scale
         middle = (
             lower
-            + _log_expm1(upper - lower)
+            + _log_expm1(width)
             - ops.softplus(upper)
             - ops.softplus(lower)
         )
         first = -ops.softplus(-upper)  # log sigmoid(a)
         last = -ops.softplus(lower)  # log(1 - sigmoid(b))
-        top = float(self._num_values - 1)
         return ops.where(x < 0.5, first, ops.where(x > top - 0.5, last, middle))
 
     def log_prob(self, params, x):
@@ -141,7 +152,8 @@ class DiscretizedLogisticMixture(DistributionHead):
         self._check_temperature(temperature)
         logits, means, log_scales = self._unpack(params)
         noise = ops.cast(noise, "float32")
-        cdf = ops.cumsum(ops.softmax(logits / temperature, axis=-1), axis=-1)
+        logits = self.scaled_logits(logits, temperature)
+        cdf = ops.cumsum(ops.softmax(logits, axis=-1), axis=-1)
         threshold = noise[..., 0:1] * cdf[..., -1:]
         index = ops.sum(ops.cast(ops.less(cdf, threshold), "int32"), axis=-1)
         index = ops.minimum(index, self.num_components - 1)

@@ -49,6 +49,8 @@ class Gaussian(DistributionHead):
     (1, 3, 1)
     """
 
+    names = ("gaussian", "normal")
+
     def __init__(self, min_scale=1e-3, **kwargs):
         super().__init__(**kwargs)
         if not float(min_scale) >= 0:

@@ -3,6 +3,7 @@
 import math
 
 import keras
+import numpy as np
 from keras import ops
 
 
@@ -25,6 +26,12 @@ class DistributionHead(keras.layers.Layer):
     so that a sampling loop can draw all its randomness once, up front,
     from a seed.
 
+    A head owns its value rules: `value_range` and `is_discrete` say which
+    values it models, `check_values` enforces them on NumPy data (with a
+    `ValueError` naming the head, the rule and the values received), and
+    the exported signatures assert the same rules in the graph. Every head
+    class lists the `names` that `keras_ar.heads.get_head` resolves.
+
     Args:
         **kwargs: `keras.layers.Layer` arguments. The compute dtype defaults
             to float32 so that log-probabilities stay accurate under mixed
@@ -33,6 +40,12 @@ class DistributionHead(keras.layers.Layer):
 
     #: Uniform random numbers needed to sample one value.
     noise_size = 1
+
+    #: Names `get_head` resolves to this head (the first is canonical).
+    names = ()
+
+    #: A hint added to value errors (e.g. how to encode raw data).
+    value_hint = ""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("dtype", "float32")
@@ -55,6 +68,59 @@ class DistributionHead(keras.layers.Layer):
         if self.num_values is None:
             return (-math.inf, math.inf)
         return (0, self.num_values - 1)
+
+    @property
+    def is_discrete(self):
+        """True for heads over integers `0..num_values-1`."""
+        return self.num_values is not None
+
+    def check_values(self, x, name="x"):
+        """Checks that NumPy data holds values this head models.
+
+        Finite values for every head; whole numbers in `value_range` for
+        discrete heads.
+
+        Args:
+            x: array-like of values (any shape).
+            name: the argument's name, for the message.
+
+        Returns:
+            `x` as a NumPy array.
+
+        Raises:
+            ValueError: naming the head, the rule and the values received.
+        """
+        x = np.asarray(x)
+        if x.dtype.kind not in "biuf":
+            raise ValueError(
+                f"`{name}` must be numeric. Received dtype {x.dtype}."
+            )
+        if x.size == 0:
+            return x
+        head = self.__class__.__name__
+        hint = f" {self.value_hint}" if self.value_hint else ""
+        if x.dtype.kind == "f" and not np.all(np.isfinite(x)):
+            raise ValueError(
+                f"`{name}` contains NaN or infinite values "
+                f"({int(np.sum(~np.isfinite(x)))} of {x.size})."
+            )
+        if not self.is_discrete:
+            return x
+        low, high = self.value_range
+        lo, hi = x.min(), x.max()
+        if lo < low or hi > high:
+            raise ValueError(
+                f"`{name}` values must lie in [{low}, {high}] for the "
+                f"{head} head. Received values in [{lo}, {hi}].{hint}"
+            )
+        if x.dtype.kind == "f" and not np.all(np.equal(np.mod(x, 1), 0)):
+            example = x[np.not_equal(np.mod(x, 1), 0)].ravel()[0]
+            raise ValueError(
+                f"`{name}` must hold whole numbers in [{low}, {high}] for "
+                f"the {head} head. Received non-integer values, e.g. "
+                f"{example}.{hint}"
+            )
+        return x
 
     def features_size(self, channels):
         """Features per position for events with `channels` channels."""
@@ -92,6 +158,27 @@ class DistributionHead(keras.layers.Layer):
         """Turns uniform noise `x.shape + (noise_size,)` into values."""
         raise NotImplementedError
 
+    def sample_positions(self, params, noise, temperature, positions, shape):
+        """Samples the values at some flat positions of an event.
+
+        The generation loop calls this with the parameters of the values it
+        writes at one step. Heads whose distribution does not depend on the
+        position (all but `Standardized`) just call `sample_from_noise`.
+
+        Args:
+            params: parameters of the values, `(batch, G) + param_shape`.
+            noise: uniform noise `(batch, G, noise_size)`.
+            temperature: positive scalar.
+            positions: int tensor `(batch, G)` or `(1, G)`: the flat
+                (row-major) positions of these values in the event.
+            shape: the event shape (without batch).
+
+        Returns:
+            Values `(batch, G)`.
+        """
+        del positions, shape
+        return self.sample_from_noise(params, noise, temperature)
+
     def noise_shape(self, event_batch_shape):
         """Shape of the uniform noise that samples `event_batch_shape`."""
         return tuple(event_batch_shape) + (self.noise_size,)
@@ -123,8 +210,16 @@ class DistributionHead(keras.layers.Layer):
 
     @staticmethod
     def _check_temperature(temperature):
-        if isinstance(temperature, (int, float)) and not temperature > 0:
-            raise ValueError(
-                "`temperature` must be a positive number. Received: "
-                f"temperature={temperature}"
-            )
+        if isinstance(temperature, (int, float)):
+            from keras_ar.utils.validation import check_temperature
+
+            check_temperature(temperature)
+
+    @staticmethod
+    def scaled_logits(logits, temperature):
+        """`(logits - max) / temperature` in float32: the logits of the
+        tempered distribution, finite for any temperature >= 1.2e-38
+        (dividing the raw logits would overflow to inf - inf = NaN)."""
+        logits = ops.cast(logits, "float32")
+        logits = logits - ops.max(logits, axis=-1, keepdims=True)
+        return logits / ops.cast(temperature, "float32")

@@ -40,6 +40,7 @@ class MixtureOfGaussians(DistributionHead):
     """
 
     noise_size = 2
+    names = ("mixture_of_gaussians", "mog", "gaussian_mixture")
 
     def __init__(self, num_components=10, min_scale=1e-3, **kwargs):
         super().__init__(**kwargs)
@@ -75,7 +76,8 @@ class MixtureOfGaussians(DistributionHead):
     def sample_from_noise(self, params, noise, temperature=1.0):
         self._check_temperature(temperature)
         logits, locs, scales = self.components(params)
-        cdf = ops.cumsum(ops.softmax(logits / temperature, axis=-1), axis=-1)
+        logits = self.scaled_logits(logits, temperature)
+        cdf = ops.cumsum(ops.softmax(logits, axis=-1), axis=-1)
         threshold = noise[..., :1] * cdf[..., -1:]
         index = ops.sum(ops.cast(ops.less(cdf, threshold), "int32"), axis=-1)
         index = ops.minimum(index, self.num_components - 1)

@@ -80,22 +80,45 @@ class Standardized(DistributionHead):
     def is_adapted(self):
         return bool(ops.convert_to_numpy(self.adapted) > 0)
 
-    def adapt(self, x, epsilon=1e-6):
+    def adapt(self, data, epsilon=1e-6):
         """Sets `mean` and `scale` (std, 1 where constant) from data.
 
         Args:
-            x: array `(batch,) + event_shape`.
+            data: an array `(batch,) + event_shape`, or an iterable of such
+                batches (a `tf.data.Dataset` or a generator): the statistics
+                are then accumulated in one pass, in float64.
             epsilon: standard deviations below this count as constant.
+
+        Raises:
+            ValueError: if a batch has the wrong shape or no data is seen.
         """
-        x = np.asarray(x, "float64")
-        if x.shape[1:] != self.event_shape or len(x) == 0:
+        count = 0
+        total = np.zeros(self.event_shape, "float64")
+        squares = np.zeros(self.event_shape, "float64")
+        batches = [data] if hasattr(data, "shape") else data
+        for batch in batches:
+            x = np.asarray(batch, "float64")
+            if x.shape[1:] != self.event_shape:
+                raise ValueError(
+                    f"`adapt` expects data of shape (batch, "
+                    f"{', '.join(map(str, self.event_shape))}). Received "
+                    f"shape {x.shape}."
+                )
+            # Shifted sums: exact enough for data far from zero.
+            if count == 0 and len(x):
+                shift = x[0].copy()
+            if len(x):
+                centred = x - shift
+                total += centred.sum(axis=0)
+                squares += np.square(centred).sum(axis=0)
+                count += len(x)
+        if count == 0:
             raise ValueError(
-                f"`adapt` expects data of shape (batch, "
-                f"{', '.join(map(str, self.event_shape))}) with batch > 0. "
-                f"Received shape {x.shape}."
+                "`adapt` needs at least one example. Received 0."
             )
-        std = x.std(axis=0)
-        self.mean.assign(x.mean(axis=0).astype("float32"))
+        mean = total / count
+        std = np.sqrt(np.maximum(squares / count - np.square(mean), 0.0))
+        self.mean.assign((mean + shift).astype("float32"))
         self.scale.assign(np.where(std > epsilon, std, 1.0).astype("float32"))
         self.adapted.assign(1.0)
 
@@ -118,6 +141,15 @@ class Standardized(DistributionHead):
     def sample_from_noise(self, params, noise, temperature=1.0):
         z = self.head.sample_from_noise(params, noise, temperature)
         return z * self.scale + self.mean
+
+    def sample_positions(self, params, noise, temperature, positions, shape):
+        """Values at flat `positions` of events of `shape`: the statistics
+        are taken at those positions."""
+        z = self.head.sample_from_noise(params, noise, temperature)
+        mean = ops.reshape(ops.broadcast_to(self.mean, shape), (-1,))
+        scale = ops.reshape(ops.broadcast_to(self.scale, shape), (-1,))
+        positions = ops.cast(positions, "int32")
+        return z * ops.take(scale, positions) + ops.take(mean, positions)
 
     def to_distribution(self, params):
         import tensorflow_probability as tfp

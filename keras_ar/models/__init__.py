@@ -1,6 +1,5 @@
 """Autoregressive models."""
 
-from keras_ar.models.anomaly_detection import AnomalyDetection
 from keras_ar.models.autoregressive_model import AutoregressiveModel
 from keras_ar.models.made import MADE
 from keras_ar.models.nade import NADE
@@ -10,7 +9,6 @@ from keras_ar.models.wavenet import WaveNet
 __all__ = [
     "MADE",
     "NADE",
-    "AnomalyDetection",
     "AutoregressiveModel",
     "PixelCNN",
     "WaveNet",

@@ -1,4 +1,4 @@
-"""AutoregressiveModel: the base class of every keras_ar model."""
+"""AutoregressiveModel: the task every keras_ar model shares."""
 
 import math
 import sys
@@ -7,73 +7,74 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_ar.backend import compile_function
-from keras_ar.generation import sequential_sample
-from keras_ar.models import validation
-from keras_ar.models.anomaly_detection import AnomalyDetection
-
-#: Keys looked up, in order, when a model receives a dict of features
-#: (TFDS-style datasets): the event, then the optional condition.
-EVENT_KEYS = ("image", "x", "audio", "series", "features", "inputs")
-CONDITION_KEYS = ("label", "condition", "y")
+from keras_ar.backend.tensors import is_numpy_like
+from keras_ar.conditioning import ConditionSpec
+from keras_ar.generation import FunctionCache
+from keras_ar.generation import gather_positions
+from keras_ar.generation import run_generation
+from keras_ar.models import model_inputs
+from keras_ar.models.generation_protocol import GenerationProtocol
+from keras_ar.utils import validation
 
 
 @keras.saving.register_keras_serializable(package="keras_ar")
-class AutoregressiveModel(AnomalyDetection, keras.Model):
-    """Base class of keras_ar's models of `p(x) = prod_i p(x_i | x_<i)`.
+class AutoregressiveModel(GenerationProtocol, keras.Model):
+    """A model of `p(x) = prod_i p(x_i | x_<i)`: a backbone plus a head.
 
-    A subclass defines the backbone in `compute_features(inputs, condition,
-    training)`: it maps the event, scaled to `[-1, 1]` by the head, to raw
-    features with `head.features_size(channels)` values per position, and
-    must be autoregressive (features at position `i` never depend on values
-    at positions `>= i` in row-major order of `event_shape`). The base class
-    gives every model the same API:
+    As KerasHub separates a `Backbone` from its task, a keras_ar model is a
+    `backbone` (a layer mapping the event, scaled by the head, and the
+    condition to features; autoregressive: features at position `i` never
+    depend on values at positions `>= i` in the model's order) and a
+    distribution `head` (features -> parameters -> likelihood, samples).
+    This class is the task, the same for every model:
 
-    - `model.fit(x)` trains without targets: the loss is the mean negative
-      log-likelihood per example (nats) and `bits_per_dim` is a metric.
-      `x` may be an array, a `tf.data.Dataset` of arrays, or of TFDS-style
-      dicts `{"image": ..., "label": ...}` (the label is the condition of
-      conditional models).
-    - `model.log_prob(x)` -> `(batch,)` log-likelihood in nats,
-      `model.bits_per_dim(x)`.
-    - `model.sample(num_samples)` and `model.complete(x, known_mask)` run
-      one compiled loop over the positions, reproducible for a given seed.
-    - `model.export(path)` writes a SavedModel for TF Serving.
-    - `model.anomaly_score(x)`, `model.fit_anomaly_threshold(x_normal)`,
-      `model.is_anomaly(x)` (see `AnomalyDetection`).
+    - `fit(x)` trains without targets: the loss is the mean negative
+      log-likelihood per example (nats), `bits_per_dim` is a metric. `x`
+      is an array, a `tf.data.Dataset`, or TFDS-style dicts
+      (`{"image": x, "label": y}`); data is value-checked on every path.
+    - `log_prob(x)` -> `(batch,)` nats; `bits_per_dim(x)`.
+    - `sample(num_samples)` and `complete(x, known_mask)`: one compiled
+      loop (`keras_ar.generation`) over the model's step protocol
+      (`GenerationProtocol`), reproducible for a seed.
+    - `forecast`, `anomaly_score`, `fit_anomaly_threshold`, `is_anomaly`
+      (the tasks of `keras_ar.tasks`, over any model) and `export`.
 
-    Inputs are validated at these boundaries: a wrong rank, shape or dtype,
-    NaNs, or values outside the head's range raise `ValueError` naming the
-    expected and received values.
+    What a model is conditioned on is declared once, in `condition_spec`.
+    Inputs are validated at the boundary: a wrong rank, shape or dtype,
+    NaNs, values outside the head's range, or a condition a model does not
+    take raise `ValueError` naming what was expected and received.
 
     Args:
         event_shape: shape of one example, e.g. `(28, 28, 1)`.
-        head: a `keras_ar.heads.DistributionHead`.
-        condition_classes: number of classes of an integer class condition,
-            or `None` for an unconditional model.
+        head: a `keras_ar.heads.DistributionHead` (or its config).
+        condition_spec: a `keras_ar.conditioning.ConditionSpec`.
+        condition_classes: shorthand for a class-condition spec.
         **kwargs: `keras.Model` arguments (`name`, `dtype`...).
     """
 
-    def __init__(self, event_shape, head, condition_classes=None, **kwargs):
+    def __init__(
+        self,
+        event_shape,
+        head,
+        condition_spec=None,
+        condition_classes=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        self.event_shape = tuple(int(d) for d in event_shape)
-        if not self.event_shape or min(self.event_shape) < 1:
-            raise ValueError(
-                "`event_shape` must be a non-empty tuple of positive sizes. "
-                f"Received: event_shape={event_shape}"
-            )
+        self.event_shape = validation.check_event_shape(event_shape)
         if isinstance(head, dict):
             head = keras.saving.deserialize_keras_object(head)
         self.head = head
-        self.condition_classes = (
-            None if condition_classes is None else int(condition_classes)
-        )
+        if condition_spec is None:
+            condition_spec = ConditionSpec.from_args(condition_classes)
+        self.condition_spec = condition_spec
+        part = condition_spec.part("condition")
+        self.condition_classes = getattr(part, "num_classes", None)
         self.bits_per_dim_tracker = keras.metrics.Mean(name="bits_per_dim")
-        self._compiled = {}
+        self.generation_functions = FunctionCache(self)
+        self.anomaly_threshold = None
+        self.anomaly_quantile = None
 
-    # ------------------------------------------------------------------
-    # Properties
-    # ------------------------------------------------------------------
     @property
     def channels(self):
         """Values per position (the last axis of `event_shape`)."""
@@ -86,48 +87,17 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
 
     @property
     def is_conditional(self):
-        return self.condition_classes is not None
+        return self.condition_spec.is_conditional
 
-    # ------------------------------------------------------------------
-    # Forward pass
-    # ------------------------------------------------------------------
     def compute_features(self, inputs, condition=None, training=None):
         """Backbone: scaled event `(batch,) + event_shape` -> features."""
-        raise NotImplementedError
+        return self.backbone(inputs, condition=condition, training=training)
 
     def build(self, input_shape=None):
-        x = ops.zeros((1,) + self.event_shape)
-        condition = None
-        if self.is_conditional:
-            condition = ops.zeros((1,), dtype="int32")
-        self._params(x, condition)
+        x = np.zeros((1,) + self.event_shape, "float32")
+        length = self.event_shape[0]
+        self._params(x, self.condition_spec.dummy(1, length))
         self.built = True
-
-    def _split_inputs(self, inputs, condition=None):
-        if isinstance(inputs, dict):
-            x = next((inputs[k] for k in EVENT_KEYS if k in inputs), None)
-            if x is None:
-                raise ValueError(
-                    f"A dict input needs one of the keys {EVENT_KEYS} for "
-                    f"the event. Received keys: {sorted(inputs)}"
-                )
-            if condition is None:
-                condition = next(
-                    (inputs[k] for k in CONDITION_KEYS if k in inputs), None
-                )
-            inputs = x
-        elif isinstance(inputs, (tuple, list)) and len(inputs) == 2:
-            inputs, condition = inputs
-        if not self.is_conditional:
-            condition = None
-        elif condition is None:
-            raise ValueError(
-                f"{self.__class__.__name__} is conditional "
-                f"(condition_classes={self.condition_classes}): pass "
-                "`condition=` (integer class ids, shape (batch,)) or a dict "
-                "with a 'label' entry."
-            )
-        return inputs, condition
 
     def _params(self, x, condition=None, training=None):
         features = self.compute_features(
@@ -136,60 +106,44 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
         return self.head(features)
 
     def call(self, inputs, condition=None, training=None):
-        """Distribution parameters for every position, in one pass.
+        """The head's parameters for every position, in one pass (teacher
+        forcing): `inputs` are events or a dict of features; `condition`
+        as declared by `condition_spec`."""
+        x, condition = self.condition_spec.split_inputs(inputs, condition)
+        return self._params(x, self.condition_spec.normalize(condition), training)
 
-        Args:
-            inputs: events `(batch,) + event_shape`, or a dict with an
-                `"image"` (event) and optional `"label"` (condition) entry.
-            condition: integer class ids `(batch,)` for conditional models.
-            training: Keras training flag.
-
-        Returns:
-            The head's parameters (teacher forcing: position `i` is
-            conditioned on the true values before it).
-        """
-        x, condition = self._split_inputs(inputs, condition)
-        return self._params(x, condition, training=training)
-
-    # ------------------------------------------------------------------
-    # Training
-    # ------------------------------------------------------------------
     def compile(self, optimizer="adam", loss=None, **kwargs):
-        """Configures training; the loss is always the mean NLL.
-
-        Args:
-            optimizer: any Keras optimizer (default Adam).
-            loss: must be `None`: the model computes its own likelihood.
-            **kwargs: other `keras.Model.compile` arguments (`metrics`,
-                `jit_compile`, `steps_per_execution`...).
-        """
+        """Configures training; the loss is always the mean NLL, so `loss`
+        must be `None`. Other arguments go to `keras.Model.compile`."""
         if loss is not None:
             raise ValueError(
                 "Autoregressive models compute their own loss (the mean "
                 "negative log-likelihood of the data); `loss` must be None. "
                 f"Received: loss={loss!r}"
             )
+        self.generation_functions.clear()
         super().compile(optimizer=optimizer, **kwargs)
 
     def compile_from_config(self, config):
         """Restores `compile()` (and the optimizer) when a model is loaded."""
-        config = keras.saving.deserialize_keras_object(config)
-        self.compile(**config)
+        self.compile(**keras.saving.deserialize_keras_object(config))
         if self.built and getattr(self, "optimizer", None) is not None:
             self.optimizer.build(self.trainable_variables)
 
-    def _sum_event(self, values):
-        axes = tuple(range(1, 1 + len(self.event_shape)))
-        return ops.sum(values, axis=axes)
-
     def _log_prob_from_params(self, params, x):
-        return self._sum_event(self.head.log_prob(params, x))
+        values = self.head.log_prob(params, x)
+        return ops.sum(values, axis=tuple(range(1, len(self.event_shape) + 1)))
 
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True
     ):
-        events, _ = self._split_inputs(x, condition=0)
+        events, _ = self.condition_spec.split_inputs(x)
         nll = -self._log_prob_from_params(y_pred, events)
+        # Updated here, not in `compute_metrics`: on JAX that runs with only
+        # the metric variables mapped, so it cannot read head statistics.
+        self.bits_per_dim_tracker.update_state(
+            nll / (self.num_dims * math.log(2.0)), sample_weight=sample_weight
+        )
         if sample_weight is not None:
             weight = ops.cast(ops.reshape(sample_weight, (-1,)), nll.dtype)
             loss = ops.sum(nll * weight) / ops.maximum(ops.sum(weight), 1e-12)
@@ -199,21 +153,10 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
             loss = loss + ops.cast(ops.sum(self.losses), loss.dtype)
         return loss
 
-    def compute_metrics(self, x, y, y_pred, sample_weight=None):
-        events, _ = self._split_inputs(x, condition=0)
-        nll = -self._log_prob_from_params(y_pred, events)
-        self.bits_per_dim_tracker.update_state(
-            nll / (self.num_dims * math.log(2.0)), sample_weight=sample_weight
-        )
-        return super().compute_metrics(x, y, y_pred, sample_weight)
-
-    def fit(self, x=None, y=None, **kwargs):
-        """Trains on `x` (no targets). See `keras.Model.fit`.
-
-        Arrays are validated first (shape, dtype, value range, NaN). A
-        conditional model takes its condition from a dict input
-        (`{"image": x, "label": labels}`), not from `y`.
-        """
+    def fit(self, x=None, y=None, validation_data=None, **kwargs):
+        """Trains on `x` (no targets; see `keras.Model.fit`). A conditional
+        model takes its condition from a dict input (`{"image": x,
+        "label": labels}`), not from `y`."""
         if y is not None:
             raise ValueError(
                 "Autoregressive models are trained on `x` alone (the data is "
@@ -221,77 +164,57 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
                 "x={'image': images, 'label': labels}. Received a `y` of "
                 f"type {type(y).__name__}."
             )
-        x = _as_array(x)
-        self._validate_fit_input(x)
-        self._adapt(x)
-        return super().fit(x, **kwargs)
+        x = model_inputs.check_fit_data(self, model_inputs.as_array(x))
+        if validation_data is not None:
+            validation_data = model_inputs.check_fit_data(
+                self, model_inputs.as_array(validation_data)
+            )
+        return super().fit(x, validation_data=validation_data, **kwargs)
 
     def evaluate(self, x=None, y=None, **kwargs):
         """Evaluates `loss` (mean NLL, nats) and `bits_per_dim` on `x`."""
-        x = _as_array(x)
-        self._validate_fit_input(x)
+        x = model_inputs.check_fit_data(self, model_inputs.as_array(x))
         return super().evaluate(x, y, **kwargs)
 
-    def _adapt(self, x):
-        """Sets data statistics a head needs (e.g. `Standardized`) from the
-        first array passed to `fit`."""
-        adapt = getattr(self.head, "adapt", None)
-        if adapt is None or self.head.is_adapted:
-            return
-        events = self._split_inputs(x)[0] if isinstance(x, dict) else x
-        if isinstance(events, np.ndarray):
-            adapt(events)
-
-    def _validate_fit_input(self, x):
-        if isinstance(x, dict):
-            events, condition = self._split_inputs(x)
-        else:
-            events, condition = x, None
-        if isinstance(events, np.ndarray):
-            validation.check_events(self, events, "x")
-        if isinstance(condition, np.ndarray):
-            validation.check_condition(self, condition, len(events))
-
-    # ------------------------------------------------------------------
-    # Likelihood
-    # ------------------------------------------------------------------
     def log_prob(self, x, condition=None, batch_size=None):
         """Exact log-likelihood of each example, in nats.
 
         Args:
-            x: events `(batch,) + event_shape` (array or tensor), or a dict
-                with `"image"` and optional `"label"` entries.
-            condition: integer class ids `(batch,)` (conditional models).
-            batch_size: if given, score NumPy inputs in chunks of this size
-                with a progress bar (for whole test sets).
+            x: events `(batch,) + event_shape` (array, tensor, DataFrame)
+                or a dict of features.
+            condition: as declared by `condition_spec` (class ids...).
+            batch_size: score NumPy inputs in chunks of this size with a
+                progress bar (for whole test sets).
 
         Returns:
-            `(batch,)` log-probabilities: a NumPy array for NumPy input, a
-            backend tensor (differentiable) for tensor input.
+            `(batch,)` log-probabilities: NumPy for NumPy input, a backend
+            tensor (differentiable) for tensor input.
         """
-        x, condition = self._split_inputs(_as_array(x), condition)
-        if not _is_concrete(x):
-            validation.check_event_shape(self, x, "x")
+        x, condition = self.condition_spec.split_inputs(
+            model_inputs.as_array(x), condition
+        )
+        values = model_inputs.check_events(self, x)
+        batch = None if values is None else len(values)
+        length = None if values is None or values.ndim < 2 else values.shape[1]
+        if batch is not None:
+            condition = self.condition_spec.check(condition, batch, length)
+        else:
+            condition = self.condition_spec.normalize(condition)
+        if not is_numpy_like(x):
             return self._log_prob_fn(x, condition)
-        x = validation.check_events(self, np.asarray(x), "x")
-        if condition is not None:
-            condition = validation.check_condition(self, condition, len(x))
-        fn = self._compiled_fn("log_prob", self._log_prob_fn)
-        size = len(x) if batch_size is None else int(batch_size)
-        results = []
+        fn = self.generation_functions.get("log_prob", self._log_prob_fn)
+        size = max(batch if batch_size is None else int(batch_size), 1)
         progbar = None
-        if batch_size is not None and len(x) > size:
+        if batch_size is not None and batch > size:
             progbar = keras.utils.Progbar(
-                len(x),
-                verbose=1 if sys.stdout.isatty() else 2,
-                unit_name="example",
+                batch, verbose=1 if sys.stdout.isatty() else 2, unit_name="ex"
             )
-        for start in range(0, len(x), max(size, 1)):
-            chunk = x[start : start + size].astype("float32")
-            args = (chunk,)
-            if condition is not None:
-                args += (condition[start : start + size],)
-            results.append(ops.convert_to_numpy(fn(*args)))
+        results = []
+        for start in range(0, batch, size):
+            part = slice(start, start + size)
+            chunk = values[part].astype("float32")
+            part_condition = self.condition_spec.take(condition, part)
+            results.append(ops.convert_to_numpy(fn(chunk, part_condition)))
             if progbar is not None:
                 progbar.add(len(chunk))
         return np.concatenate(results) if results else np.zeros((0,))
@@ -304,9 +227,6 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
         log_prob = self.log_prob(x, condition, batch_size=batch_size)
         return -log_prob / (self.num_dims * math.log(2.0))
 
-    # ------------------------------------------------------------------
-    # Generation
-    # ------------------------------------------------------------------
     def sample(
         self,
         num_samples,
@@ -315,31 +235,34 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
         temperature=1.0,
         use_cache=True,
         progress=False,
+        length=None,
     ):
         """Draws `num_samples` events in one compiled loop.
 
         Args:
             num_samples: positive int.
-            condition: class ids `(num_samples,)`, or one int for all,
-                for conditional models.
-            seed: int for reproducible samples (same seed, same samples),
-                or `None`.
+            condition: as declared by `condition_spec`; one example's value
+                (e.g. `condition=3`) is used for every sample.
+            seed: int in `[0, 2**31 - 2]` for reproducible samples, or
+                `None`.
             temperature: positive float; `< 1` gives more likely samples.
-            use_cache: use the model's fast sampling path where it has one
-                (it gives the same samples as the naive path).
+            use_cache: the model's fast cached step (same samples as the
+                naive full pass, `use_cache=False`).
             progress: show a progress bar (the loop then runs as about 50
-                compiled chunks; the samples are the same).
+                compiled chunks; same samples).
+            length: steps per sequence for models with `variable_length`
+                (WaveNet); default `event_shape[0]`.
 
         Returns:
-            A NumPy array `(num_samples,) + event_shape` (int32 values for
-            discrete heads).
+            NumPy `(num_samples,) + event_shape` (int32 for discrete heads).
         """
         num_samples = validation.check_positive_int(num_samples, "num_samples")
-        x = np.zeros((num_samples,) + self.event_shape, "float32")
-        known = np.zeros(x.shape, bool)
-        return self._generate_eager(
-            x, known, condition, seed, temperature, use_cache, progress
-        )
+        shape = self.generation_shape(length)
+        x = np.zeros((num_samples,) + shape, "float32")
+        return self._generate(
+            x, np.zeros(x.shape, bool), condition, seed, temperature,
+            use_cache, progress,
+        )  # fmt: skip
 
     def complete(
         self,
@@ -354,260 +277,103 @@ class AutoregressiveModel(AnomalyDetection, keras.Model):
         """Samples the unknown values of `x` given the known ones.
 
         Positions are filled in the model's order, each conditioned on
-        every value before it (known or sampled). Known values after an
-        unknown one are kept but, as in any autoregressive model, do not
-        influence the values sampled before them.
+        every value before it (known or sampled); known values after an
+        unknown one are kept but cannot influence it.
 
         Args:
-            x: events `(batch,) + event_shape`; values at unknown positions
-                are ignored (they must still be in range).
-            known_mask: bool array, `x.shape` or `x.shape[:-1]` (then the same
-                for every channel of a position); `True` = keep.
-            condition: class ids for conditional models.
-            seed: int or `None`.
-            temperature: positive float.
-            use_cache: as in `sample`.
-            progress: show a progress bar, as in `sample`.
+            x: events `(batch,) + event_shape` (or a dict of features);
+                values at unknown positions are ignored but must be valid.
+            known_mask: bool, `x.shape` or `x.shape[:-1]`; `True` = keep.
+            condition, seed, temperature, use_cache, progress: as in
+                `sample`.
 
         Returns:
-            A NumPy array like `x` with the unknown values sampled.
+            NumPy array like `x` with the unknown values sampled.
         """
-        if isinstance(x, dict):
-            x, condition = self._split_inputs(x, condition)
-        x = validation.check_events(self, np.asarray(x), "x")
-        known = validation.check_known_mask(self, known_mask, x.shape)
-        return self._generate_eager(
-            x.astype("float32"),
-            known,
-            condition,
-            seed,
-            temperature,
-            use_cache,
-            progress,
-        )
+        x, condition = self.condition_spec.split_inputs(x, condition)
+        x = model_inputs.check_events(self, np.asarray(x))
+        known = validation.check_known_mask(known_mask, x.shape)
+        return self._generate(
+            x.astype("float32"), known, condition, seed, temperature,
+            use_cache, progress,
+        )  # fmt: skip
 
-    def _generate_eager(
-        self, x, known, condition, seed, temperature, cache, progress=False
+    def _generate(
+        self, x, known, condition, seed, temperature, use_cache, progress
     ):
-        validation.check_temperature(temperature)
-        if self.is_conditional:
-            if condition is None:
-                raise ValueError(
-                    f"{self.__class__.__name__} is conditional: pass "
-                    "`condition=` (class ids)."
-                )
-            if np.ndim(condition) == 0:
-                condition = np.full((len(x),), condition)
-            condition = validation.check_condition(self, condition, len(x))
-        else:
-            condition = None
-        return self._run_generation(
-            x, known, condition, seed, temperature, cache, progress=progress
+        temperature = validation.check_temperature(temperature)
+        seed = validation.check_seed(seed)
+        length = x.shape[1] if x.ndim > 2 else None
+        condition = self.condition_spec.check(
+            condition, len(x), length, broadcast=True
+        )
+        return run_generation(
+            self, x, known, condition, seed, temperature, use_cache, progress
         )
 
-    def _run_generation(
-        self,
-        x,
-        known,
-        condition,
-        seed,
-        temperature,
-        cache,
-        name_suffix="",
-        jit_compile=False,
-        progress=False,
-    ):
-        """Draws the noise for checked inputs and runs the compiled loop.
+    def call_without_cache(self, x, cache, index):
+        """The naive step: the full network on the whole event, then the
+        parameters at the step's positions."""
+        params = self.naive_generation_params(x, cache)
+        shape = tuple(x.shape[1:])
+        tail = tuple(params.shape[1 + len(shape) :])
+        flat = ops.reshape(params, (-1, math.prod(shape)) + tail)
+        positions = self.generation_positions(index, cache, shape)
+        return gather_positions(flat, positions), cache
 
-        Args:
-            x, known, condition: checked NumPy inputs of `generate`.
-            seed: int or `None`; the noise is `keras.random.uniform` of
-                `head.noise_shape(x.shape)` with this seed.
-            temperature: checked positive float.
-            cache: `use_cache` of `generate`.
-            name_suffix: distinguishes compiled loops (e.g. per length).
-            jit_compile: compile the loop with XLA on TensorFlow.
-            progress: run the loop in about 50 compiled chunks
-                (`generate_steps`) with a `keras.utils.Progbar` between
-                them; same values as one loop.
+    def naive_generation_params(self, x, cache):
+        """Parameters of every position for the naive step."""
+        return self._params(x, cache.get("condition"))
 
-        Returns:
-            NumPy values (int32 for discrete heads).
-        """
-        noise = keras.random.uniform(self.head.noise_shape(x.shape), seed=seed)
-        temperature = np.asarray(temperature, "float32")
-        name = ("generate_cached" if cache else "generate_naive") + name_suffix
-        extra = () if condition is None else (condition,)
-        if progress:
-            values = self._run_generation_chunks(
-                name, x, known, noise, temperature, extra, cache, jit_compile
-            )
-        else:
-            fn = self._compiled_fn(
-                name,
-                lambda *a: self.generate(*a, use_cache=cache),
-                jit_compile=jit_compile,
-            )
-            values = fn(x, known, noise, temperature, *extra)
-        values = ops.convert_to_numpy(values)
-        if self.head.num_values is not None:
-            values = np.rint(values).astype("int32")
-        return values
+    def forecast(self, context, steps, **kwargs):
+        """Sample paths continuing `context`: `keras_ar.tasks.forecast`."""
+        from keras_ar.tasks import forecast
 
-    def _run_generation_chunks(
-        self, name, x, known, noise, temperature, extra, cache, jit_compile
-    ):
-        """The generation loop in compiled chunks, with a progress bar."""
-        fn = self._compiled_fn(
-            name + "_steps",
-            lambda *a: self.generate_steps(*a, use_cache=cache),
-            jit_compile=jit_compile,
-        )
-        total = self.generation_steps(x.shape, cache)
-        chunk = max(1, -(-total // 50))
-        condition = extra[0] if extra else None
-        carry = self.initial_generation_carry(x, known, condition, cache)
-        progbar = keras.utils.Progbar(
-            total, verbose=1 if sys.stdout.isatty() else 2, unit_name="step"
-        )
-        for start in range(0, total, chunk):
-            stop = min(start + chunk, total)
-            bounds = (np.int32(start), np.int32(stop))
-            x, carry = fn(x, known, noise, temperature, *bounds, carry, *extra)
-            progbar.update(stop)
-        return x
+        return forecast(self, context, steps, **kwargs)
 
-    def generation_steps(self, shape, use_cache=True):
-        """Number of sequential steps to generate a batch of `shape`."""
-        return math.prod(shape[1:])
+    def anomaly_score(self, x, condition=None, batch_size=None):
+        """Negative log-likelihood (nats) per example, `(batch,)`."""
+        return -self.log_prob(x, condition=condition, batch_size=batch_size)
 
-    def initial_generation_carry(self, x, known, condition, use_cache):
-        """State carried between `generate_steps` chunks (none here)."""
-        return ()
+    def fit_anomaly_threshold(self, x, quantile=0.99, **kwargs):
+        """`keras_ar.tasks.fit_anomaly_threshold` (saved in the config)."""
+        from keras_ar.tasks import fit_anomaly_threshold
 
-    def generate_steps(
-        self,
-        x,
-        known,
-        noise,
-        temperature,
-        start,
-        stop,
-        carry,
-        condition=None,
-        use_cache=True,
-    ):
-        """Steps `[start, stop)` of `generate`; returns `(x, carry)`.
+        return fit_anomaly_threshold(self, x, quantile, **kwargs)
 
-        Running every step in consecutive chunks, starting from
-        `initial_generation_carry`, gives the same values as `generate`.
-        """
+    def is_anomaly(self, x, threshold=None, **kwargs):
+        """`keras_ar.tasks.is_anomaly`: scores above the threshold."""
+        from keras_ar.tasks import is_anomaly
 
-        def step(x, i):
-            if use_cache:
-                return self.sample_step(x, i, noise, temperature, condition)
-            params = self._params(x, condition)
-            return self.head.sample_from_noise(params, noise, temperature)
+        return is_anomaly(self, x, threshold, **kwargs)
 
-        x = sequential_sample(
-            step,
-            x,
-            known,
-            self.event_shape,
-            order=self.sampling_order(),
-            start=start,
-            stop=stop,
-        )
-        return x, carry
-
-    def generate(
-        self, x, known, noise, temperature, condition=None, use_cache=True
-    ):
-        """The sampling loop on tensors (used by `sample`, `complete` and
-        the exported signatures).
-
-        Args:
-            x: float tensor `(batch,) + event_shape`.
-            known: bool tensor like `x`.
-            noise: uniform noise, `head.noise_shape(x.shape)`; all the
-                randomness of the loop (so equal noise gives equal samples).
-            temperature: scalar float tensor.
-            condition: class ids or `None`.
-            use_cache: use the model's fast path (`sample_step`) if any.
-
-        Returns:
-            `x` with every unknown value sampled.
-        """
-        steps = self.generation_steps(tuple(x.shape), use_cache)
-        carry = self.initial_generation_carry(x, known, condition, use_cache)
-        x, _ = self.generate_steps(
-            x, known, noise, temperature, 0, steps, carry, condition, use_cache
-        )
-        return x
-
-    def sampling_order(self):
-        """The order in which `sample`/`complete` fill the flat positions.
-
-        Returns `None` for row-major order (the default); a model with its
-        own ordering (MADE) returns a permutation of
-        `range(prod(event_shape))` listing positions in sampling order.
-        """
-        return None
-
-    def sample_step(self, x, i, noise, temperature, condition=None):
-        """Values correct at flat position `i` (override for a fast path).
-
-        The default recomputes the whole network on the whole event.
-        """
-        params = self._params(x, condition)
-        return self.head.sample_from_noise(params, noise, temperature)
-
-    def _compiled_fn(self, name, fn, jit_compile=False):
-        if name not in self._compiled:
-            self._compiled[name] = compile_function(
-                self, fn, jit_compile=jit_compile
-            )
-        return self._compiled[name]
-
-    # ------------------------------------------------------------------
-    # Export and config
-    # ------------------------------------------------------------------
-    def export(self, filepath, verbose=True, **kwargs):
+    def export(self, filepath, format="tf_saved_model", verbose=True, **kwargs):
         """Writes a SavedModel with `log_prob` (serving default), `sample`
-        and `complete` signatures (TensorFlow backend only).
-
-        See `keras_ar.export.export_saved_model` for the signatures.
-        """
+        and `complete` signatures (`keras_ar.export.export_saved_model`);
+        other formats go to `keras.Model.export`."""
+        if format != "tf_saved_model":
+            return super().export(filepath, format=format, verbose=verbose)
         from keras_ar.export import export_saved_model
 
         return export_saved_model(self, filepath, verbose=verbose, **kwargs)
 
     def get_config(self):
         return {
-            **self._anomaly_config(),
             "name": self.name,
             "trainable": self.trainable,
             "dtype": keras.dtype_policies.serialize(self.dtype_policy),
             "event_shape": list(self.event_shape),
             "head": keras.saving.serialize_keras_object(self.head),
-            "condition_classes": self.condition_classes,
+            "anomaly_threshold": self.anomaly_threshold,
+            "anomaly_quantile": self.anomaly_quantile,
         }
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        restore = cls._restore_anomaly_config(config)
+        threshold = config.pop("anomaly_threshold", None)
+        quantile = config.pop("anomaly_quantile", None)
         config["head"] = keras.saving.deserialize_keras_object(config["head"])
-        return restore(cls(**config))
-
-
-def _as_array(x):
-    """A pandas DataFrame (or Series) as a float32 NumPy array."""
-    if hasattr(x, "to_numpy") and hasattr(x, "columns"):
-        return x.to_numpy(dtype="float32")
-    return x
-
-
-def _is_concrete(x):
-    """True for NumPy arrays and lists (validated, answered in NumPy)."""
-    return isinstance(x, (np.ndarray, list))
+        model = cls(**config)
+        model.anomaly_threshold, model.anomaly_quantile = threshold, quantile
+        return model

@@ -116,7 +116,7 @@ class MADE(AutoregressiveModel):
         if standardize and head.num_values is None:
             if not isinstance(head, Standardized):
                 head = Standardized(head, event_shape)
-        super().__init__(event_shape, head, condition_classes, **kwargs)
+        super().__init__(event_shape, head, condition_classes=condition_classes, **kwargs)
         self.hidden_units = tuple(int(u) for u in hidden_units)
         if any(u < 1 for u in self.hidden_units):
             raise ValueError(
@@ -310,7 +310,7 @@ class MADE(AutoregressiveModel):
             log-mean-exp over the last axis.
         """
         x, condition = self._split_inputs(x, condition)
-        from keras_ar.models import validation
+        from keras_ar.utils import validation
 
         x = validation.check_events(self, np.asarray(x), "x")
         if condition is not None:

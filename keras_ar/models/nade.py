@@ -73,7 +73,7 @@ class NADE(AutoregressiveModel):
         if standardize and head.num_values is None:
             if not isinstance(head, Standardized):
                 head = Standardized(head, event_shape)
-        super().__init__(event_shape, head, condition_classes, **kwargs)
+        super().__init__(event_shape, head, condition_classes=condition_classes, **kwargs)
         if isinstance(hidden_units, bool) or int(hidden_units) < 1:
             raise ValueError(
                 "`hidden_units` must be a positive int. Received: "

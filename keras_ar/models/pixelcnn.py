@@ -73,7 +73,7 @@ class PixelCNN(AutoregressiveModel):
         **kwargs,
     ):
         head = get_head(head)
-        super().__init__(event_shape, head, condition_classes, **kwargs)
+        super().__init__(event_shape, head, condition_classes=condition_classes, **kwargs)
         if len(self.event_shape) != 3:
             raise ValueError(
                 "PixelCNN expects `event_shape=(height, width, channels)`. "
@@ -151,7 +151,7 @@ class PixelCNN(AutoregressiveModel):
         h = self.input_conv(inputs)
         biases = [None] * (self.num_residual_blocks + 1)
         if condition is not None:
-            condition = ops.reshape(ops.cast(condition, "int32"), (-1,))
+            condition = ops.reshape(ops.cast(condition["condition"], "int32"), (-1,))
             biases = [
                 ops.reshape(embed(condition), (-1, 1, 1, 2 * self.filters))
                 for embed in self.condition_embeddings

@@ -6,7 +6,6 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_ar.generation import sequential_sample
 from keras_ar.heads.discretized_logistic_mixture import (
     DiscretizedLogisticMixture,
 )
@@ -14,8 +13,8 @@ from keras_ar.heads.get_head import get_head
 from keras_ar.heads.mu_law_categorical import MuLawCategorical
 from keras_ar.layers.causal_conv1d import CausalDilatedConv1D
 from keras_ar.layers.wavenet_block import WaveNetBlock
-from keras_ar.models import validation
-from keras_ar.models.autoregressive_model import CONDITION_KEYS
+from keras_ar.utils import validation
+CONDITION_KEYS = ('label', 'condition', 'y')
 from keras_ar.models.autoregressive_model import AutoregressiveModel
 
 #: Dict key of the local condition in dict inputs (`fit`, `log_prob`).

@@ -1,4 +1,5 @@
-"""Fitting a WaveNet to one real-valued time series, for forecasting."""
+"""Forecasting one real-valued series: a WaveNet forecaster, and forecasts
+with any model in the series' units."""
 
 import math
 
@@ -8,6 +9,7 @@ import numpy as np
 from keras_ar.heads.mixture_of_gaussians import MixtureOfGaussians
 from keras_ar.heads.standardized import Standardized
 from keras_ar.models.wavenet import WaveNet
+from keras_ar.tasks.forecasting import forecast
 
 
 def series_windows(values, length, max_windows=None, seed=0):
@@ -153,10 +155,12 @@ def forecast_series(
     seed=None,
     progress=False,
 ):
-    """Forecasts a series with a model from `fit_series_wavenet`.
+    """Forecasts a series with a model from `fit_series_wavenet` (or any
+    sequence model over the series' values).
 
     Args:
-        model: the `WaveNet` returned by `fit_series_wavenet`.
+        model: the `WaveNet` returned by `fit_series_wavenet`, or any
+            model `keras_ar.tasks.forecast` accepts.
         history: the observed series `(time,)`.
         steps: number of future steps.
         num_samples: sample paths.
@@ -168,7 +172,7 @@ def forecast_series(
         progress: show a progress bar.
 
     Returns:
-        The dict of `WaveNet.forecast` for a `(time,)` context, in the
+        The dict of `keras_ar.tasks.forecast` for a `(time,)` context, in the
         units of the series: `"samples"` `(num_samples, steps)`,
         `"quantiles"` `(levels, steps)`, `"mean"`, `"median"`,
         `"quantile_levels"`.
@@ -188,7 +192,8 @@ def forecast_series(
             "`history` needs at least 2 values with difference=True. "
             f"Received {len(history)}."
         )
-    out = model.forecast(
+    out = forecast(
+        model,
         context,
         steps,
         num_samples=num_samples,
