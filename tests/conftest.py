@@ -1,6 +1,9 @@
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Tiny models shared by the tests of the generation loop and the harness.
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "testing"))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402

@@ -102,8 +102,6 @@ def checked_dataset(dataset, split_inputs, head, event_shape):
     def check(element):
         events = split_inputs(element)[0]
         checks = value_checks(tf, head, events, "x")
-        return tf.nest.map_structure(
-            lambda t: after(tf, checks, t)[0], element
-        )
+        return tf.nest.map_structure(lambda t: after(tf, checks, t)[0], element)
 
     return dataset.map(check)

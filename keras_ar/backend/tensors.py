@@ -33,9 +33,10 @@ def concrete_numpy(x):
     """
     if is_numpy_like(x):
         return np.asarray(x)
-    if type(x).__name__ in ("KerasTensor", "Tracer") or "Tracer" in type(
-        x
-    ).__name__:
+    if (
+        type(x).__name__ in ("KerasTensor", "Tracer")
+        or "Tracer" in type(x).__name__
+    ):
         return None
     numpy = getattr(x, "numpy", None)
     if numpy is not None:  # TF eager tensor (graph tensors raise)

@@ -58,9 +58,7 @@ class ClassCondition(ConditionPart):
                 f"`condition` must have shape {shape}, one class id per "
                 f"example. Received shape {value.shape}."
             )
-        if value.size and (
-            value.min() < 0 or value.max() >= self.num_classes
-        ):
+        if value.size and (value.min() < 0 or value.max() >= self.num_classes):
             raise ValueError(
                 f"`condition` class ids must lie in [0, "
                 f"{self.num_classes - 1}]. Received values in "

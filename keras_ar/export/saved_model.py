@@ -4,7 +4,8 @@ import math
 
 import keras
 
-from keras_ar.export import graph_checks
+from keras_ar.backend import graph_checks
+from keras_ar.utils.validation import MIN_TEMPERATURE
 
 #: Signature names, in export order: the first is TF Serving's default.
 SIGNATURES = ("log_prob", "sample", "complete")
@@ -18,11 +19,11 @@ def export_saved_model(model, filepath, verbose=True):
     with TensorFlow alone (no keras, no keras_ar):
 
     - `log_prob` (also `serving_default`): inputs `x` (float32,
-      `(None,) + event_shape`) and, for conditional models, `condition`
-      (int32 class ids, `(None,)`) and/or, for a WaveNet with local
-      conditioning, `local_condition` (float32, `(None, frames,
-      channels)`); outputs `log_prob` (nats) and `bits_per_dim`, both
-      float32 `(None,)`.
+      `(None,) + event_shape`) and the model's condition inputs, one per
+      part of its `condition_spec`: `condition` (int32 class ids
+      `(None,)`, or float32 vectors `(None, size)`) and/or
+      `local_condition` (float32 `(None, frames, channels)`); outputs
+      `log_prob` (nats) and `bits_per_dim`, both float32 `(None,)`.
     - `sample`: inputs `num_samples` (int32 scalar), `seed` (int32 `(2,)`),
       `temperature` (float32 scalar) and `condition` (conditional models);
       output `samples`, `(num_samples,) + event_shape` (int32 for discrete
@@ -35,7 +36,7 @@ def export_saved_model(model, filepath, verbose=True):
     `tf.while_loop`) on uniform noise from `tf.random.stateless_uniform`
     with the `seed` input, so a request is reproducible: `seed=[s, 0]`
     gives exactly `model.sample(n, seed=s)` (and `model.complete`) for
-    `0 <= s < 2**31 - 2`. The graph uses no `tf.py_function` and no XLA
+    `0 <= s <= 2**31 - 2`. The graph uses no `tf.py_function` and no XLA
     (`jit_compile`), both of which stock TF Serving cannot run. Invalid
     requests (values out of range, `num_samples < 1`, `temperature <= 0`,
     mismatched batch sizes) fail with `InvalidArgumentError`, which TF
@@ -94,86 +95,60 @@ def build_endpoints(model, tf):
     x_spec = tf.TensorSpec((None,) + event, tf.float32, name="x")
     seed_spec = tf.TensorSpec((2,), tf.int32, name="seed")
     temp_spec = tf.TensorSpec((), tf.float32, name="temperature")
+    condition = model.condition_spec.tensor_specs(tf)
     specs = {
-        "log_prob": [x_spec],
+        "log_prob": [x_spec, *condition],
         "sample": [
             tf.TensorSpec((), tf.int32, name="num_samples"),
             seed_spec,
             temp_spec,
+            *condition,
         ],
         "complete": [
             x_spec,
             tf.TensorSpec((None,) + event, tf.bool, name="known_mask"),
             seed_spec,
             temp_spec,
+            *condition,
         ],
     }
 
     def log_prob(x, *condition):
-        return _log_prob(model, tf, x, *condition)
+        return _log_prob(model, tf, x, condition)
 
     def sample(num_samples, seed, temperature, *condition):
-        return _sample(model, tf, num_samples, seed, temperature, *condition)
+        return _sample(model, tf, num_samples, seed, temperature, condition)
 
     def complete(x, known_mask, seed, temperature, *condition):
-        return _complete(
-            model, tf, x, known_mask, seed, temperature, *condition
-        )
+        return _complete(model, tf, x, known_mask, seed, temperature, condition)
 
     fns = {"log_prob": log_prob, "sample": sample, "complete": complete}
-    for name in specs:
-        specs[name].extend(condition_specs(model, tf))
     return {name: (fns[name], specs[name]) for name in SIGNATURES}
 
 
-def condition_specs(model, tf):
-    """The condition inputs of every signature, in order.
-
-    `condition` (int32 class ids `(None,)`) for models with
-    `condition_classes`, and `local_condition` (float32 `(None, frames,
-    channels)`) for a WaveNet with local conditioning.
-    """
-    specs = []
-    if model.condition_classes is not None:
-        specs.append(tf.TensorSpec((None,), tf.int32, name="condition"))
-    channels = getattr(model, "local_condition_channels", None)
-    if channels is not None:
-        specs.append(
-            tf.TensorSpec(
-                (None, None, channels), tf.float32, name="local_condition"
-            )
-        )
-    return specs
-
-
 def _checked_condition(model, tf, parts, x):
-    """Checks the condition inputs; returns the model's condition."""
-    if not parts:
+    """The condition inputs, checked in the graph, as the model's dict."""
+    spec = model.condition_spec
+    if not spec.is_conditional:
         return None
-    parts = list(parts)
-    index = 0
-    if model.condition_classes is not None:
-        checks = graph_checks.check_condition(model, tf, parts[0], x)
-        (parts[0],) = _after(tf, checks, parts[0])
-        index = 1
-    if len(parts) > index:
-        checks = graph_checks.check_local_condition(model, tf, parts[index], x)
-        (parts[index],) = _after(tf, checks, parts[index])
-    if len(parts) == 2:
-        return {"global": parts[0], "local": parts[1]}
-    return parts[0]
+    condition = dict(zip(spec.names, parts))
+    checks = spec.graph_checks(
+        tf, condition, tf.shape(x)[0], int(model.event_shape[0])
+    )
+    values = graph_checks.after(tf, checks, *condition.values())
+    return dict(zip(condition, values))
 
 
-def _log_prob(model, tf, x, *condition):
-    checks = graph_checks.check_events(model, tf, x, "x")
-    (x,) = _after(tf, checks, x)
+def _log_prob(model, tf, x, condition):
+    checks = graph_checks.value_checks(tf, model.head, x, "x")
+    (x,) = graph_checks.after(tf, checks, x)
     condition = _checked_condition(model, tf, condition, x)
-    log_prob = model.log_prob(x, condition=condition)
+    log_prob = model._log_prob_fn(x, condition)
     bits = -log_prob / (model.num_dims * math.log(2.0))
     return {"log_prob": log_prob, "bits_per_dim": bits}
 
 
-def _sample(model, tf, num_samples, seed, temperature, *condition):
+def _sample(model, tf, num_samples, seed, temperature, condition):
     checks = [
         tf.debugging.assert_positive(
             num_samples, message="`num_samples` must be a positive int"
@@ -186,46 +161,49 @@ def _sample(model, tf, num_samples, seed, temperature, *condition):
     return _generate(model, tf, x, known, seed, temperature, condition)
 
 
-def _complete(model, tf, x, known_mask, seed, temperature, *condition):
+def _complete(model, tf, x, known_mask, seed, temperature, condition):
     same_batch = tf.debugging.assert_equal(
         tf.shape(known_mask)[0],
         tf.shape(x)[0],
         message="`known_mask` must have the shape of `x`",
     )
-    (known_mask,) = _after(tf, [same_batch], known_mask)
-    checks = graph_checks.check_events(model, tf, x, "x", where=known_mask)
-    x, known_mask = _after(tf, checks, x, known_mask)
+    (known_mask,) = graph_checks.after(tf, [same_batch], known_mask)
+    checks = graph_checks.value_checks(tf, model.head, x, "x", where=known_mask)
+    x, known_mask = graph_checks.after(tf, checks, x, known_mask)
     # Values at unknown positions are never read before they are sampled,
-    # but a NaN there would still leak through the zero weights of the
-    # masked convolutions: clear them.
+    # but a NaN there would still leak through the zero weights of masked
+    # kernels: clear them.
     x = tf.where(known_mask, x, tf.zeros_like(x))
     return _generate(model, tf, x, known_mask, seed, temperature, condition)
 
 
 def _generate(model, tf, x, known, seed, temperature, condition):
-    checks = graph_checks.check_temperature(tf, temperature)
-    x, temperature = _after(tf, checks, x, temperature)
+    checks = [
+        tf.debugging.assert_all_finite(
+            temperature, "`temperature` must be finite"
+        ),
+        tf.debugging.assert_greater_equal(
+            temperature,
+            MIN_TEMPERATURE,
+            message=f"`temperature` must be >= {MIN_TEMPERATURE:.4g}",
+        ),
+    ]
+    x, temperature = graph_checks.after(tf, checks, x, temperature)
     condition = _checked_condition(model, tf, condition, x)
     batch_shape = (tf.shape(x)[0],) + tuple(model.event_shape)
     # Exactly what `keras.random.uniform(shape, seed=s)` draws on the
-    # TensorFlow backend for the seed [s, 0].
+    # TensorFlow backend for the seed [s, 0] (`model.sample(seed=s)`).
     noise = tf.random.stateless_uniform(
-        model.head.noise_shape(batch_shape),
+        model.generation_noise_shape(batch_shape),
         seed=seed,
         minval=0.0,
         maxval=1.0,
         dtype=keras.config.floatx(),
     )
-    values = model.generate(x, known, noise, temperature, condition=condition)
-    if model.head.num_values is not None:
+    values = model.generate(x, known, noise, temperature, condition)
+    if model.head.is_discrete:
         values = tf.cast(tf.round(values), tf.int32)
     return {"samples": values}
-
-
-def _after(tf, checks, *tensors):
-    """`tensors`, made to depend on the assertions `checks`."""
-    with tf.control_dependencies(checks):
-        return tuple(None if t is None else tf.identity(t) for t in tensors)
 
 
 def _require_tensorflow():

@@ -36,9 +36,10 @@ class DiscretizedLogisticMixture(DistributionHead):
     of all values sum to exactly 1. The difference of sigmoids is computed
     in log space as `b + log(expm1(a - b)) - softplus(a) - softplus(b)`
     with `a - b = 2 w / s` computed directly, exact and finite for tiny
-    and huge scales and far-away means (no pdf approximation is needed). Log-scales are clipped below at -7 as in
-    PixelCNN++. The parameters are laid out per channel as
-    `[logits (K), means (K), log_scales (K)]`, `params_size = 3 K`.
+    and huge scales and far-away means (no pdf approximation is needed).
+    Log-scales are clipped below at -7 as in PixelCNN++. The parameters
+    are laid out per channel as `[logits (K), means (K), log_scales (K)]`,
+    `params_size = 3 K`.
 
     Sampling uses two uniforms per value: one picks a component, the
     other is mapped through the logistic's inverse CDF and rounded to the

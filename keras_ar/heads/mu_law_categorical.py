@@ -86,8 +86,6 @@ def mu_law_decode(codes, mu=255):
     return ops.sign(y) * ops.expm1(ops.abs(y) * float(np.log1p(mu))) / mu
 
 
-
-
 @keras.saving.register_keras_serializable(package="keras_ar")
 class MuLawCategorical(Categorical):
     """Categorical distribution over the `mu + 1` mu-law codes of audio.

@@ -113,9 +113,7 @@ class Standardized(DistributionHead):
                 squares += np.square(centred).sum(axis=0)
                 count += len(x)
         if count == 0:
-            raise ValueError(
-                "`adapt` needs at least one example. Received 0."
-            )
+            raise ValueError("`adapt` needs at least one example. Received 0.")
         mean = total / count
         std = np.sqrt(np.maximum(squares / count - np.square(mean), 0.0))
         self.mean.assign((mean + shift).astype("float32"))

@@ -110,7 +110,9 @@ class AutoregressiveModel(GenerationProtocol, keras.Model):
         forcing): `inputs` are events or a dict of features; `condition`
         as declared by `condition_spec`."""
         x, condition = self.condition_spec.split_inputs(inputs, condition)
-        return self._params(x, self.condition_spec.normalize(condition), training)
+        return self._params(
+            x, self.condition_spec.normalize(condition), training
+        )
 
     def compile(self, optimizer="adam", loss=None, **kwargs):
         """Configures training; the loss is always the mean NLL, so `loss`

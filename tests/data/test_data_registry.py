@@ -1,5 +1,8 @@
 """Tests for keras_ar.data.registry (load, dataset_info)."""
 
+import os
+import shutil
+
 import numpy as np
 import pytest
 
@@ -58,8 +61,22 @@ def test_load_dispatches_with_kwargs():
 
 
 def test_load_passes_data_dir(tmp_path):
-    with pytest.raises(DataSourceError, match="dataset-fashion-mnist"):
+    # The loader must look in the given folder: the error names it (a
+    # loader ignoring `data_dir` would read the installed files or name
+    # the default folder).
+    with pytest.raises(DataSourceError, match="dataset-fashion-mnist") as info:
         load("fashion_mnist", "test", data_dir=tmp_path)
+    assert str(tmp_path) in str(info.value)
+    # And it reads the files it finds there.
+    default = "/usr/share/datasets/fashion-mnist"
+    names = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+    if all(os.path.exists(os.path.join(default, n)) for n in names):
+        for name in names:
+            shutil.copy(os.path.join(default, name), tmp_path / name)
+        images, labels = load("fashion_mnist", "test", data_dir=tmp_path)
+        expected = load("fashion_mnist", "test")
+        np.testing.assert_array_equal(images, expected[0])
+        np.testing.assert_array_equal(labels, expected[1])
 
 
 @pytest.mark.parametrize("name", ["cifar10", "MNIST", None])
