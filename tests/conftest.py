@@ -16,3 +16,41 @@ def _reset_keras():
     np.random.seed(1234)
     yield
     keras.config.set_dtype_policy("float32")
+
+
+# TensorFlow-only tests ask for these fixtures (TensorFlow is imported only
+# when they run, so the suite is collectable without it) and are marked
+# `tensorflow`: where TensorFlow is not installed, run -m "not tensorflow".
+TENSORFLOW_FIXTURES = ("tf", "tfp", "tfd", "tfds")
+
+
+@pytest.fixture
+def tf():
+    import tensorflow
+
+    return tensorflow
+
+
+@pytest.fixture
+def tfp():
+    import tensorflow_probability
+
+    return tensorflow_probability
+
+
+@pytest.fixture
+def tfd(tfp):
+    return tfp.distributions
+
+
+@pytest.fixture
+def tfds():
+    import tensorflow_datasets
+
+    return tensorflow_datasets
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if set(TENSORFLOW_FIXTURES) & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.tensorflow)

@@ -26,10 +26,9 @@ def value_checks(tf, head, x, name, where=None):
 
     >>> import tensorflow as tf
     >>> from keras_ar.heads import Bernoulli
-    >>> checks = value_checks(tf, Bernoulli(), tf.constant([0.0, 2.0]), "x")
-    >>> try:
-    ...     with tf.control_dependencies(checks):
-    ...         _ = tf.identity(0)
+    >>> ok = value_checks(tf, Bernoulli(), tf.constant([0.0, 1.0]), "x")
+    >>> try:  # eagerly, a failing assertion raises at once
+    ...     value_checks(tf, Bernoulli(), tf.constant([0.0, 2.0]), "x")
     ... except tf.errors.InvalidArgumentError:
     ...     print("refused")
     refused

@@ -6,8 +6,6 @@ the model's variables passed in statelessly on JAX (so that later training is
 seen by the compiled function), and plain eager execution elsewhere.
 """
 
-import keras
-
 
 def compile_function(model, fn, jit_compile=False):
     """Returns a compiled version of `fn(*tensors)` that may call `model`.
@@ -25,6 +23,8 @@ def compile_function(model, fn, jit_compile=False):
         A callable with the same signature. Arguments should be tensors or
         NumPy arrays (Python scalars would be baked into the compiled code).
     """
+    import keras
+
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf

@@ -1,7 +1,8 @@
 """Pixel and audio value transforms: quantize, binarize, dequantize, mu-law.
 
 The mu-law maths lives with its head (`keras_ar.heads.mu_law_categorical`);
-it is re-exported here for data pipelines.
+`mu_law_encode` and `mu_law_decode` here call it (importing it on first
+use, so that importing `keras_ar.data` does not import Keras).
 
 Each transform accepts NumPy arrays (and Python scalars/lists), returning
 NumPy arrays computed in float64 with NumPy's random generators, or backend
@@ -21,8 +22,6 @@ import numpy as np
 
 from keras_ar.backend.tensors import check_value_range
 from keras_ar.backend.tensors import is_numpy_like
-from keras_ar.heads.mu_law_categorical import mu_law_decode
-from keras_ar.heads.mu_law_categorical import mu_law_encode
 
 __all__ = [
     "binarize",
@@ -242,3 +241,33 @@ def _check_positive(value, name):
         isinstance(value, numbers.Real) and value > 0
     ):
         raise ValueError(f"{name} must be a number > 0; received {value!r}.")
+
+
+def mu_law_encode(x, mu=255):
+    """Audio in [-1, 1] -> mu-law codes 0..mu: see
+    `keras_ar.heads.mu_law_encode` (the maths lives with the head).
+
+    Example:
+
+    >>> import numpy as np
+    >>> mu_law_encode(np.array([-1.0, 0.0, 1.0]))
+    array([  0, 128, 255], dtype=int32)
+    """
+    from keras_ar.heads.mu_law_categorical import mu_law_encode as encode
+
+    return encode(x, mu=mu)
+
+
+def mu_law_decode(codes, mu=255):
+    """Mu-law codes 0..mu -> audio in [-1, 1]: see
+    `keras_ar.heads.mu_law_decode` (the maths lives with the head).
+
+    Example:
+
+    >>> import numpy as np
+    >>> mu_law_decode(np.array([0, 255])).tolist()
+    [-1.0, 1.0]
+    """
+    from keras_ar.heads.mu_law_categorical import mu_law_decode as decode
+
+    return decode(codes, mu=mu)

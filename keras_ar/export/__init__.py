@@ -15,8 +15,10 @@ TensorFlow is imported only when exporting.
 Example:
 
 >>> from keras_ar.export import export_for_serving
->>> export_for_serving(model, "saved_models", name="pixelcnn")
-'saved_models/pixelcnn/1'
+>>> from keras_ar.models import NADE
+>>> model = NADE((4,), hidden_units=8)
+>>> export_for_serving(model, "saved_models", name="nade")
+'saved_models/nade/1'
 """
 
 from keras_ar.export import client

@@ -193,13 +193,26 @@ def predict(
     Raises:
         ServingError: the server answered with an error (bad input...).
 
-    Example:
+    Example (a stand-in server answering as `tensorflow_model_server`
+    does; point `url` at a real one, e.g. `http://localhost:8501`):
 
-    >>> out = predict("http://localhost:8501", "pixelcnn", "sample",
+    >>> import http.server, threading
+    >>> class Stub(http.server.BaseHTTPRequestHandler):
+    ...     def do_POST(self):
+    ...         self.send_response(200)
+    ...         self.end_headers()
+    ...         self.wfile.write(b'{"outputs": [[0, 1], [1, 1]]}')
+    ...     def log_message(self, *args):
+    ...         pass
+    >>> server = http.server.HTTPServer(("127.0.0.1", 0), Stub)
+    >>> _ = threading.Thread(target=server.serve_forever, daemon=True).start()
+    >>> url = f"http://127.0.0.1:{server.server_port}"
+    >>> out = predict(url, "pixelcnn", "sample",
     ...               {"num_samples": 2, "seed": [1, 0],
     ...                "temperature": 1.0})
-    >>> len(out["samples"])
-    2
+    >>> out["samples"]
+    [[0, 1], [1, 1]]
+    >>> server.shutdown()
     """
     body = json.dumps(build_request_body(signature, inputs, format))
     request = urllib.request.Request(

@@ -19,8 +19,13 @@ def existing_versions(model_dir):
 
     Example:
 
-    >>> existing_versions("saved_models/pixelcnn")
+    >>> import os
+    >>> for version in ("1", "2", "notes"):
+    ...     os.makedirs(os.path.join("saved_models", "m", version))
+    >>> existing_versions("saved_models/m")
     [1, 2]
+    >>> existing_versions("saved_models/no_such_model")
+    []
     """
     if not os.path.isdir(model_dir):
         return []
@@ -57,9 +62,12 @@ def export_for_serving(
 
     Example:
 
-    >>> path = export_for_serving(model, "saved_models", name="pixelcnn")
-    >>> path
-    'saved_models/pixelcnn/1'
+    >>> from keras_ar.models import NADE
+    >>> model = NADE((4,), hidden_units=8)
+    >>> export_for_serving(model, "saved_models", name="nade")
+    'saved_models/nade/1'
+    >>> export_for_serving(model, "saved_models", name="nade")
+    'saved_models/nade/2'
     """
     name = model.name if name is None else str(name)
     if not name or os.sep in name or name.startswith("."):

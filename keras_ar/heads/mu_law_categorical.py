@@ -45,7 +45,7 @@ def mu_law_encode(x, mu=255):
         x = np.asarray(x, np.float64)
         f = np.sign(x) * np.log1p(mu * np.abs(x)) / np.log1p(mu)
         return np.floor((f + 1) / 2 * mu + 0.5).astype(np.int32)
-        x = ops.cast(x, "float32")
+    x = ops.cast(x, "float32")
     f = ops.sign(x) * ops.log1p(mu * ops.abs(x)) / float(np.log1p(mu))
     return ops.cast(ops.floor((f + 1) / 2 * mu + 0.5), "int32")
 
@@ -82,7 +82,7 @@ def mu_law_decode(codes, mu=255):
         y = 2 * np.asarray(codes, np.float64) / mu - 1
         x = np.sign(y) * np.expm1(np.abs(y) * np.log1p(mu)) / mu
         return x.astype(np.float32)
-        y = 2 * ops.cast(codes, "float32") / mu - 1
+    y = 2 * ops.cast(codes, "float32") / mu - 1
     return ops.sign(y) * ops.expm1(ops.abs(y) * float(np.log1p(mu))) / mu
 
 

@@ -1,13 +1,8 @@
 """Package-level checks for keras_ar.data: lazy imports and doc examples."""
 
-import doctest
-import importlib
 import os
 import subprocess
 import sys
-import tempfile
-
-import pytest
 
 import keras_ar.data
 
@@ -84,31 +79,3 @@ def test_public_api():
     for name, value in constants.items():
         assert getattr(keras_ar.data, name) == value
     assert issubclass(keras_ar.data.DataSourceError, RuntimeError)
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "keras_ar.data",
-        "keras_ar.data.errors",
-        "keras_ar.data.idx",
-        "keras_ar.data.tf_dataset",
-        "keras_ar.data.mnist",
-        "keras_ar.data.binarized_mnist",
-        "keras_ar.data.fashion_mnist",
-        "keras_ar.data.digits",
-        "keras_ar.data.registry",
-        "keras_ar.data.transforms",
-        "keras_ar.data.tfds_builders",
-        "keras_ar.data.audio",
-        "keras_ar.data.series",
-        "keras_ar.data.text",
-    ],
-)
-def test_docstring_examples(module, monkeypatch, tmp_path):
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    result = doctest.testmod(
-        importlib.import_module(module), optionflags=doctest.ELLIPSIS
-    )
-    assert result.attempted > 0
-    assert result.failed == 0

@@ -51,7 +51,7 @@ def test_info_matches_loaded_data(name):
     assert labels.max() == info.num_labels - 1
 
 
-def test_load_dispatches_with_kwargs():
+def test_load_dispatches_with_kwargs(tf):
     images, labels = load("digits", split="test")
     expected_images, expected_labels = load_digits("test")
     np.testing.assert_array_equal(images, expected_images)

@@ -244,9 +244,7 @@ def test_mu_law_tensor_errors():
         mu_law_decode(_tensor(np.array([300], np.int32)))
 
 
-def test_traced_tensors_skip_value_checks():
-    import tensorflow as tf
-
+def test_traced_tensors_skip_value_checks(tf):
     @tf.function
     def encode(x):
         return mu_law_encode(x)

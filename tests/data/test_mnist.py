@@ -107,7 +107,7 @@ def test_batch_size_needs_as_dataset():
         load_mnist("test", batch_size=8)
 
 
-def test_as_dataset_yields_dicts():
+def test_as_dataset_yields_dicts(tf):
     ds = load_mnist("test", as_dataset=True, batch_size=16)
     batch = next(iter(ds))
     assert set(batch) == {"image", "label"}

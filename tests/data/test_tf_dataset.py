@@ -7,7 +7,7 @@ from keras_ar.data import load_digits
 from keras_ar.data import to_tf_dataset
 
 
-def test_loader_as_dataset_unbatched():
+def test_loader_as_dataset_unbatched(tf):
     images, labels = load_digits("test")
     ds = load_digits("test", as_dataset=True)
     spec = ds.element_spec
@@ -24,7 +24,7 @@ def test_loader_as_dataset_unbatched():
     np.testing.assert_array_equal([e["label"] for e in elements], labels)
 
 
-def test_loader_as_dataset_batched():
+def test_loader_as_dataset_batched(tf):
     ds = load_digits("test", as_dataset=True, batch_size=100)
     sizes = [int(b["image"].shape[0]) for b in ds]
     assert sizes == [100, 100, 97]
@@ -32,12 +32,12 @@ def test_loader_as_dataset_batched():
 
 
 @pytest.mark.parametrize("batch_size", [0, -2, 1.5, True])
-def test_bad_batch_size(batch_size):
+def test_bad_batch_size(batch_size, tf):
     with pytest.raises(ValueError, match="batch_size must be a positive"):
         load_digits("test", as_dataset=True, batch_size=batch_size)
 
 
-def test_to_tf_dataset_validates():
+def test_to_tf_dataset_validates(tf):
     good = np.zeros((3, 2, 2, 1), np.uint8)
     with pytest.raises(ValueError, match="uint8 array of shape"):
         to_tf_dataset(good.astype(np.float32), np.arange(3))

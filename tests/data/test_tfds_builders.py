@@ -4,7 +4,6 @@ import contextlib
 import io
 
 import numpy as np
-import tensorflow_datasets as tfds
 
 from keras_ar.data import load_digits
 from keras_ar.data import register_tfds_builders
@@ -17,13 +16,13 @@ NAMES = (
 )
 
 
-def test_register_returns_names():
+def test_register_returns_names(tfds):
     assert register_tfds_builders() == NAMES
     registered = set(tfds.list_builders(with_community_datasets=False))
     assert set(NAMES) <= registered
 
 
-def test_builder_info_without_building(tmp_path):
+def test_builder_info_without_building(tmp_path, tfds):
     register_tfds_builders()
     builder = tfds.builder("keras_ar_mnist", data_dir=tmp_path)
     features = builder.info.features
@@ -34,7 +33,7 @@ def test_builder_info_without_building(tmp_path):
     assert not builder.is_prepared()
 
 
-def test_tfds_load_digits_offline_matches_loader(tmp_path):
+def test_tfds_load_digits_offline_matches_loader(tmp_path, tfds):
     register_tfds_builders()
     with contextlib.redirect_stdout(io.StringIO()):
         splits, info = tfds.load(
@@ -59,7 +58,7 @@ def test_tfds_load_digits_offline_matches_loader(tmp_path):
         np.testing.assert_array_equal(labels, expected_labels)
 
 
-def test_as_supervised(tmp_path):
+def test_as_supervised(tmp_path, tfds):
     register_tfds_builders()
     with contextlib.redirect_stdout(io.StringIO()):
         ds = tfds.load(
@@ -75,7 +74,7 @@ def test_as_supervised(tmp_path):
     np.testing.assert_array_equal(labels, expected_labels)
 
 
-def test_fit_consumes_a_tfds_dataset_directly(tmp_path):
+def test_fit_consumes_a_tfds_dataset_directly(tmp_path, tfds):
     from keras_ar.models import PixelCNN
 
     register_tfds_builders()

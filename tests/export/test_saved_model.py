@@ -140,7 +140,7 @@ def test_complete_keeps_known_values(standalone, models, name):
     [
         ("bad_x", "`x` values must be <="),
         ("bad_num_samples", "`num_samples` must be a positive int"),
-        ("bad_temperature", "`temperature` must be positive"),
+        ("bad_temperature", "`temperature` must be >= 1.175e-38"),
         ("mask_size", "`known_mask` must have the shape of `x`"),
     ],
 )

@@ -87,7 +87,7 @@ def test_edge_bins_take_the_tails():
                 assert lp < -50 and np.isfinite(lp)
 
 
-def test_matches_tfp_quantized_logistic_mixture():
+def test_matches_tfp_quantized_logistic_mixture(tfd):
     rng = np.random.default_rng(7)
     head = DiscretizedLogisticMixture(4, num_values=16)
     features, _ = _random_features(rng, (6, 2), 4)

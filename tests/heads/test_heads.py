@@ -1,21 +1,18 @@
 import keras
 import numpy as np
 import pytest
-import tensorflow_probability as tfp
 from keras import ops
 
 from keras_ar.heads import Bernoulli
 from keras_ar.heads import Categorical
 from keras_ar.heads import get_head
 
-tfd = tfp.distributions
-
 
 def _np(x):
     return ops.convert_to_numpy(x)
 
 
-def test_bernoulli_log_prob_matches_tfp_including_extreme_logits():
+def test_bernoulli_log_prob_matches_tfp_including_extreme_logits(tfd):
     rng = np.random.default_rng(0)
     logits = np.concatenate(
         [rng.normal(0, 3, 50), [-200.0, -50.0, 50.0, 200.0, 0.0]]
@@ -32,7 +29,7 @@ def test_bernoulli_log_prob_matches_tfp_including_extreme_logits():
         np.testing.assert_allclose(theirs, reference, rtol=1e-5, atol=1e-6)
 
 
-def test_categorical_log_prob_matches_tfp_including_extreme_logits():
+def test_categorical_log_prob_matches_tfp_including_extreme_logits(tfd):
     rng = np.random.default_rng(1)
     features = rng.normal(0, 5, (4, 3, 2 * 256)).astype("float32")
     features[0, 0, :256] = -1e4

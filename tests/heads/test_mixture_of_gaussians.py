@@ -1,7 +1,6 @@
 import keras
 import numpy as np
 import pytest
-import tensorflow_probability as tfp
 from keras import ops
 
 from keras_ar.heads import Bernoulli
@@ -9,14 +8,12 @@ from keras_ar.heads import Gaussian
 from keras_ar.heads import MixtureOfGaussians
 from keras_ar.heads import Standardized
 
-tfd = tfp.distributions
-
 
 def _np(x):
     return ops.convert_to_numpy(x)
 
 
-def test_log_prob_matches_tfp_mixture_same_family():
+def test_log_prob_matches_tfp_mixture_same_family(tfd):
     rng = np.random.default_rng(0)
     k = 3
     features = rng.normal(0, 2, (4, 6, 3 * k)).astype("float32")
@@ -54,7 +51,7 @@ def test_sampling_picks_components_by_weight():
     assert np.allclose(np.abs(values), 10.0, atol=1e-3)
 
 
-def test_standardized_head_is_a_change_of_variables_and_serializes():
+def test_standardized_head_is_a_change_of_variables_and_serializes(tfd):
     rng = np.random.default_rng(0)
     data = rng.normal([5.0, -100.0], [2.0, 50.0], (500, 2))
     head = Standardized(Gaussian(), (2,))

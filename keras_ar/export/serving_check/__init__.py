@@ -10,15 +10,17 @@ Python-only ops, no XLA-only endpoints.
 
 Example:
 
->>> from keras_ar.export import serving_check
+>>> from keras_ar.export import export_for_serving, serving_check
+>>> from keras_ar.models import NADE
+>>> path = export_for_serving(NADE((4,), hidden_units=8), "saved_models")
 >>> binary = serving_check.build_loader("/tmp/keras_ar_loader")
 >>> answer = serving_check.run_loader(
-...     binary, "saved_models/pixelcnn/1",
+...     binary, path,
 ...     [("sample", {"num_samples": np.int32(2),
 ...                  "seed": np.array([1, 0], "int32"),
 ...                  "temperature": np.float32(1.0)})])
 >>> answer["results"][0]["outputs"]["samples"].shape
-(2, 28, 28, 1)
+(2, 4)
 """
 
 import hashlib
@@ -182,6 +184,12 @@ def run_loader(binary, saved_model_dir, requests, timeout=300):
 
     Example:
 
+    >>> from keras_ar.export import export_saved_model
+    >>> from keras_ar.models import NADE
+    >>> path = export_saved_model(NADE((4,), hidden_units=8), "m",
+    ...                           verbose=False)
+    >>> binary = build_loader("/tmp/keras_ar_loader")
+    >>> x = np.zeros((2, 4), "float32")
     >>> out = run_loader(binary, path, [("serving_default", {"x": x})])
     >>> out["results"][0]["outputs"]["log_prob"].shape
     (2,)
