@@ -1,7 +1,6 @@
 """AutoregressiveModel: the task every keras_ar model shares."""
 
 import math
-import sys
 
 import keras
 import numpy as np
@@ -10,15 +9,15 @@ from keras import ops
 from keras_ar.backend.tensors import is_numpy_like
 from keras_ar.conditioning import ConditionSpec
 from keras_ar.generation import FunctionCache
-from keras_ar.generation import gather_positions
 from keras_ar.generation import run_generation
 from keras_ar.models import model_inputs
 from keras_ar.models.generation_protocol import GenerationProtocol
+from keras_ar.models.likelihood_training import LikelihoodTraining
 from keras_ar.utils import validation
 
 
 @keras.saving.register_keras_serializable(package="keras_ar")
-class AutoregressiveModel(GenerationProtocol, keras.Model):
+class AutoregressiveModel(LikelihoodTraining, GenerationProtocol, keras.Model):
     """A model of `p(x) = prod_i p(x_i | x_<i)`: a backbone plus a head.
 
     As KerasHub separates a `Backbone` from its task, a keras_ar model is a
@@ -114,69 +113,9 @@ class AutoregressiveModel(GenerationProtocol, keras.Model):
             x, self.condition_spec.normalize(condition), training
         )
 
-    def compile(self, optimizer="adam", loss=None, **kwargs):
-        """Configures training; the loss is always the mean NLL, so `loss`
-        must be `None`. Other arguments go to `keras.Model.compile`."""
-        if loss is not None:
-            raise ValueError(
-                "Autoregressive models compute their own loss (the mean "
-                "negative log-likelihood of the data); `loss` must be None. "
-                f"Received: loss={loss!r}"
-            )
-        self.generation_functions.clear()
-        super().compile(optimizer=optimizer, **kwargs)
-
-    def compile_from_config(self, config):
-        """Restores `compile()` (and the optimizer) when a model is loaded."""
-        self.compile(**keras.saving.deserialize_keras_object(config))
-        if self.built and getattr(self, "optimizer", None) is not None:
-            self.optimizer.build(self.trainable_variables)
-
     def _log_prob_from_params(self, params, x):
         values = self.head.log_prob(params, x)
         return ops.sum(values, axis=tuple(range(1, len(self.event_shape) + 1)))
-
-    def compute_loss(
-        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
-    ):
-        events, _ = self.condition_spec.split_inputs(x)
-        nll = -self._log_prob_from_params(y_pred, events)
-        # Updated here, not in `compute_metrics`: on JAX that runs with only
-        # the metric variables mapped, so it cannot read head statistics.
-        self.bits_per_dim_tracker.update_state(
-            nll / (self.num_dims * math.log(2.0)), sample_weight=sample_weight
-        )
-        if sample_weight is not None:
-            weight = ops.cast(ops.reshape(sample_weight, (-1,)), nll.dtype)
-            loss = ops.sum(nll * weight) / ops.maximum(ops.sum(weight), 1e-12)
-        else:
-            loss = ops.mean(nll)
-        if self.losses:
-            loss = loss + ops.cast(ops.sum(self.losses), loss.dtype)
-        return loss
-
-    def fit(self, x=None, y=None, validation_data=None, **kwargs):
-        """Trains on `x` (no targets; see `keras.Model.fit`). A conditional
-        model takes its condition from a dict input (`{"image": x,
-        "label": labels}`), not from `y`."""
-        if y is not None:
-            raise ValueError(
-                "Autoregressive models are trained on `x` alone (the data is "
-                "its own target). For a conditional model pass "
-                "x={'image': images, 'label': labels}. Received a `y` of "
-                f"type {type(y).__name__}."
-            )
-        x = model_inputs.check_fit_data(self, model_inputs.as_array(x))
-        if validation_data is not None:
-            validation_data = model_inputs.check_fit_data(
-                self, model_inputs.as_array(validation_data)
-            )
-        return super().fit(x, validation_data=validation_data, **kwargs)
-
-    def evaluate(self, x=None, y=None, **kwargs):
-        """Evaluates `loss` (mean NLL, nats) and `bits_per_dim` on `x`."""
-        x = model_inputs.check_fit_data(self, model_inputs.as_array(x))
-        return super().evaluate(x, y, **kwargs)
 
     def log_prob(self, x, condition=None, batch_size=None):
         """Exact log-likelihood of each example, in nats.
@@ -205,21 +144,9 @@ class AutoregressiveModel(GenerationProtocol, keras.Model):
         if not is_numpy_like(x):
             return self._log_prob_fn(x, condition)
         fn = self.generation_functions.get("log_prob", self._log_prob_fn)
-        size = max(batch if batch_size is None else int(batch_size), 1)
-        progbar = None
-        if batch_size is not None and batch > size:
-            progbar = keras.utils.Progbar(
-                batch, verbose=1 if sys.stdout.isatty() else 2, unit_name="ex"
-            )
-        results = []
-        for start in range(0, batch, size):
-            part = slice(start, start + size)
-            chunk = values[part].astype("float32")
-            part_condition = self.condition_spec.take(condition, part)
-            results.append(ops.convert_to_numpy(fn(chunk, part_condition)))
-            if progbar is not None:
-                progbar.add(len(chunk))
-        return np.concatenate(results) if results else np.zeros((0,))
+        return model_inputs.score_in_chunks(
+            fn, values, condition, batch_size, self.condition_spec.take
+        )
 
     def _log_prob_fn(self, x, condition=None):
         return self._log_prob_from_params(self._params(x, condition), x)
@@ -312,20 +239,6 @@ class AutoregressiveModel(GenerationProtocol, keras.Model):
         return run_generation(
             self, x, known, condition, seed, temperature, use_cache, progress
         )
-
-    def call_without_cache(self, x, cache, index):
-        """The naive step: the full network on the whole event, then the
-        parameters at the step's positions."""
-        params = self.naive_generation_params(x, cache)
-        shape = tuple(x.shape[1:])
-        tail = tuple(params.shape[1 + len(shape) :])
-        flat = ops.reshape(params, (-1, math.prod(shape)) + tail)
-        positions = self.generation_positions(index, cache, shape)
-        return gather_positions(flat, positions), cache
-
-    def naive_generation_params(self, x, cache):
-        """Parameters of every position for the naive step."""
-        return self._params(x, cache.get("condition"))
 
     def forecast(self, context, steps, **kwargs):
         """Sample paths continuing `context`: `keras_ar.tasks.forecast`."""

@@ -5,6 +5,7 @@ import math
 from keras import ops
 
 from keras_ar.generation import Sampler
+from keras_ar.generation import gather_positions
 from keras_ar.utils import validation
 
 
@@ -83,6 +84,20 @@ class GenerationProtocol:
         step `index`, and the updated cache. The default is the naive
         full pass (`call_without_cache`)."""
         return self.call_without_cache(x, cache, index)
+
+    def call_without_cache(self, x, cache, index):
+        """The naive step: the full network on the whole event, then the
+        parameters at the step's positions."""
+        params = self.naive_generation_params(x, cache)
+        shape = tuple(x.shape[1:])
+        tail = tuple(params.shape[1 + len(shape) :])
+        flat = ops.reshape(params, (-1, math.prod(shape)) + tail)
+        positions = self.generation_positions(index, cache, shape)
+        return gather_positions(flat, positions), cache
+
+    def naive_generation_params(self, x, cache):
+        """Parameters of every position for the naive step."""
+        return self._params(x, cache.get("condition"))
 
     def generate(
         self, x, known, noise, temperature, condition=None, use_cache=True

@@ -1,5 +1,7 @@
 """Checking and preparing the data a model receives at its boundary."""
 
+import sys
+
 import numpy as np
 
 from keras_ar.backend.tensors import concrete_numpy
@@ -82,3 +84,27 @@ def _adapt(model, data):
     adapt = getattr(model.head, "adapt", None)
     if adapt is not None and not model.head.is_adapted:
         adapt(data())
+
+
+def score_in_chunks(fn, values, condition, batch_size, take):
+    """`fn(chunk, condition)` over NumPy `values` in chunks of
+    `batch_size` (all at once for `None`), with a progress bar when there
+    is more than one chunk; the results concatenated as NumPy."""
+    import keras
+
+    count = len(values)
+    size = max(count if batch_size is None else int(batch_size), 1)
+    progbar = None
+    if batch_size is not None and count > size:
+        progbar = keras.utils.Progbar(
+            count, verbose=1 if sys.stdout.isatty() else 2, unit_name="ex"
+        )
+    results = []
+    for start in range(0, count, size):
+        part = slice(start, start + size)
+        chunk = values[part].astype("float32")
+        out = fn(chunk, take(condition, part))
+        results.append(keras.ops.convert_to_numpy(out))
+        if progbar is not None:
+            progbar.add(len(chunk))
+    return np.concatenate(results) if results else np.zeros((0,))
