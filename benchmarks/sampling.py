@@ -93,9 +93,9 @@ def randomize(model, seed=0):
     for weight in model.trainable_weights:
         value = keras.ops.convert_to_numpy(weight)
         spread = 0.5 * (value.std() + 0.05)
-        weight.assign((value + rng.normal(0, spread, value.shape)).astype(
-            value.dtype
-        ))
+        weight.assign(
+            (value + rng.normal(0, spread, value.shape)).astype(value.dtype)
+        )
 
 
 def time_cached(model, batch, seed):
@@ -194,7 +194,9 @@ HEADER = (
 
 
 def format_row(row):
-    naive = f"{row['naive_s']:.1f}s" + ("*" if row["naive_extrapolated"] else "")
+    naive = f"{row['naive_s']:.1f}s" + (
+        "*" if row["naive_extrapolated"] else ""
+    )
     return (
         f"{row['config']:<16} {row['batch']:>5} {row['steps']:>6} "
         f"{row['cached_first_call_s']:>9.2f}s {row['cached_s']:>7.2f}s "

@@ -8,7 +8,8 @@
    - naive (the whole network recomputed at every step): every step costs
      one full pass over the 16,000-step sequence, so its time is measured
      on `--naive-steps` steps of that very loop (the library's compiled
-     `generate_steps`, with and without XLA) and multiplied by 16,000;
+     `keras_ar.generation.Sampler.run`, with and without XLA) and
+     multiplied by 16,000;
    - as a check of the extrapolation, both paths are also timed in full
      on 2,048 steps (one receptive field).
    The ratio cached/naive is reported from the same run, on TensorFlow and
@@ -20,7 +21,7 @@
    code histogram (unigram) and a first-order Markov chain (bigram, add-one
    smoothing). Windows with RMS < 0.01 (silence) are skipped in both splits.
 3. Forecasts on real series (statsmodels, pmdarima): a WaveNet with a
-   mixture-of-Gaussians head (`keras_ar.models.series_wavenet`) trained on
+   mixture-of-Gaussians head (`keras_ar.tasks.fit_series_wavenet`) trained on
    the series minus a held-out tail, on the levels and (a second model) on
    the first differences, 200 sample paths over the tail; MASE
    (scaled by the in-sample seasonal-naive error) of the median and CRPS of
@@ -114,6 +115,8 @@ def bench_generation(args):
     import keras
 
     from keras_ar.backend import compile_function
+    from keras_ar.generation import Sampler
+    from keras_ar.generation import draw_noise
     from keras_ar.models import WaveNet
 
     keras.utils.set_random_seed(0)
@@ -142,13 +145,17 @@ def bench_generation(args):
     # pass over all `gen_length` positions, so the cost per step is flat.
     x = np.zeros((1, args.gen_length, 1), "float32")
     known = np.zeros(x.shape, bool)
-    noise = keras.random.uniform(model.head.noise_shape(x.shape), seed=0)
+    noise = draw_noise(model, x.shape, seed=0)
     temperature = np.float32(1.0)
     backend = keras.backend.backend()
+    sampler = Sampler(model)
+    cache = sampler.build_cache(x, known, noise, use_cache=False)
     for xla in (False, True) if backend == "tensorflow" else (True,):
         fn = compile_function(
             model,
-            lambda *a: model.generate_steps(*a, use_cache=False),
+            lambda x, k, n, t, a, b, c: sampler.run(
+                x, k, n, t, c, a, b, use_cache=False
+            ),
             jit_compile=xla,
         )
 
@@ -160,7 +167,7 @@ def bench_generation(args):
                 temperature,
                 np.int32(start),
                 np.int32(stop),
-                (),
+                cache,
             )
             return keras.ops.convert_to_numpy(out)
 
@@ -343,12 +350,12 @@ def print_training(r):
 # ----------------------------------------------------------------------
 def bench_forecast(args):
     from keras_ar.data import load_series
-    from keras_ar.models.series_wavenet import fit_series_wavenet
-    from keras_ar.models.series_wavenet import forecast_series
-    from keras_ar.utils import crps_from_samples
-    from keras_ar.utils import mase
+    from keras_ar.tasks import crps_from_samples
+    from keras_ar.tasks import fit_series_wavenet
+    from keras_ar.tasks import forecast_series
+    from keras_ar.tasks import mase
+    from keras_ar.tasks import seasonal_naive_forecast
     from keras_ar.utils import save_forecast_plot
-    from keras_ar.utils import seasonal_naive_forecast
 
     rows = []
     for (name, holdout), difference in itertools.product(SERIES, (False, True)):

@@ -13,11 +13,11 @@ import os
 
 from keras_ar.data import available_series
 from keras_ar.data import load_series
-from keras_ar.models.series_wavenet import fit_series_wavenet
-from keras_ar.utils import crps_from_samples
-from keras_ar.utils import mase
+from keras_ar.tasks import crps_from_samples
+from keras_ar.tasks import fit_series_wavenet
+from keras_ar.tasks import mase
+from keras_ar.tasks import seasonal_naive_forecast
 from keras_ar.utils import save_forecast_plot
-from keras_ar.utils import seasonal_naive_forecast
 
 
 def main():
