@@ -11,8 +11,11 @@ def gather_positions(array, positions):
     if positions.shape[0] == 1:
         return ops.take(array, positions[0], axis=1)
     extra = tuple(array.shape[2:])
-    index = ops.reshape(positions, tuple(positions.shape) + (1,) * len(extra))
-    index = ops.broadcast_to(index, tuple(ops.shape(positions)) + extra)
+    index = positions
+    for _ in extra:
+        index = ops.expand_dims(index, -1)
+    batch, count = ops.shape(positions)[0], positions.shape[1]
+    index = ops.broadcast_to(index, (batch, count) + extra)
     return ops.take_along_axis(array, index, axis=1)
 
 

@@ -88,7 +88,6 @@ def probabilities(model, condition=None):
     log_prob = model.log_prob(
         events,
         condition=_broadcast_condition(model, condition, len(events)),
-        batch_size=4096,
     )
     return events, np.exp(log_prob.astype("float64")) * cell
 

@@ -1,0 +1,173 @@
+"""Every model passes `keras_ar.testing.run_model_test`: grey and RGB,
+discrete and continuous heads, class, vector and local conditions.
+
+The suite runs these on TensorFlow (with export and the TF-saved file
+loaded on JAX) and again with KERAS_BACKEND=jax (see .ci/run)."""
+
+import numpy as np
+import pytest
+
+from keras_ar.heads import DiscretizedLogisticMixture
+from keras_ar.heads import MuLawCategorical
+from keras_ar.models import MADE
+from keras_ar.models import NADE
+from keras_ar.models import PixelCNN
+from keras_ar.models import WaveNet
+from keras_ar.testing import run_model_test
+
+
+def _ints(shape, high, n=24, seed=0):
+    return np.random.default_rng(seed).integers(0, high, (n,) + shape)
+
+
+def _labels(classes, n=24):
+    return np.arange(n) % classes
+
+
+def _vectors(size, n=24, seed=1):
+    return np.random.default_rng(seed).normal(size=(n, size))
+
+
+TINY_PIXELCNN = dict(filters=2, num_residual_blocks=1, output_filters=4)
+
+CASES = {
+    "pixelcnn_grey_bernoulli": (
+        PixelCNN,
+        dict(event_shape=(3, 3, 1), head="bernoulli", first_kernel_size=3),
+        lambda: (_ints((3, 3, 1), 2), None),
+    ),
+    "pixelcnn_rgb_categorical": (
+        PixelCNN,
+        dict(
+            event_shape=(1, 2, 3),
+            head=3,
+            filters=3,
+            output_filters=6,
+            num_residual_blocks=1,
+        ),
+        lambda: (_ints((1, 2, 3), 3), None),
+    ),
+    "pixelcnn_class_conditional": (
+        PixelCNN,
+        dict(event_shape=(2, 2, 1), head=3, condition_classes=2),
+        lambda: (_ints((2, 2, 1), 3), _labels(2)),
+    ),
+    "pixelcnn_vector_conditional": (
+        PixelCNN,
+        dict(event_shape=(2, 2, 1), head="bernoulli", condition_size=3),
+        lambda: (_ints((2, 2, 1), 2), _vectors(3)),
+    ),
+    "pixelcnn_logistic_mixture": (
+        PixelCNN,
+        dict(event_shape=(2, 2, 1), head=DiscretizedLogisticMixture(2, 4)),
+        lambda: (_ints((2, 2, 1), 4), None),
+    ),
+    "wavenet_mu_law": (
+        WaveNet,
+        dict(
+            event_shape=(4, 1),
+            head=MuLawCategorical(mu=3),
+            residual_channels=4,
+            skip_channels=4,
+            num_stacks=1,
+            layers_per_stack=2,
+        ),
+        lambda: (_ints((4, 1), 4), None),
+    ),
+    "wavenet_two_channels": (
+        WaveNet,
+        dict(
+            event_shape=(3, 2),
+            head=3,
+            residual_channels=4,
+            skip_channels=4,
+            num_stacks=1,
+            layers_per_stack=2,
+        ),
+        lambda: (_ints((3, 2), 3), None),
+    ),
+    "wavenet_class_and_local": (
+        WaveNet,
+        dict(
+            event_shape=(4, 1),
+            head=3,
+            residual_channels=4,
+            skip_channels=4,
+            num_stacks=1,
+            layers_per_stack=2,
+            condition_classes=2,
+            local_condition_channels=2,
+            local_upsample_factor=2,
+        ),
+        lambda: (
+            _ints((4, 1), 3),
+            {
+                "condition": _labels(2),
+                "local_condition": _vectors(4).reshape(24, 2, 2),
+            },
+        ),
+    ),
+    "made_binary": (
+        MADE,
+        dict(event_shape=(4,), hidden_units=(8,)),
+        lambda: (_ints((4,), 2), None),
+    ),
+    "made_ensemble": (
+        MADE,
+        dict(
+            event_shape=(4,),
+            hidden_units=(8, 8),
+            num_masks=4,
+            order_agnostic=True,
+            direct_connections=True,
+        ),
+        lambda: (_ints((4,), 2), None),
+    ),
+    "made_categorical_conditional": (
+        MADE,
+        dict(event_shape=(3,), head=3, hidden_units=(8,), condition_classes=2),
+        lambda: (_ints((3,), 3), _labels(2)),
+    ),
+    "made_gaussian": (
+        MADE,
+        dict(event_shape=(2,), head="gaussian", hidden_units=(8,)),
+        lambda: (_vectors(2) * 3 + 5, None),
+    ),
+    "nade_binary": (
+        NADE,
+        dict(event_shape=(5,), hidden_units=6),
+        lambda: (_ints((5,), 2), None),
+    ),
+    "nade_categorical_conditional": (
+        NADE,
+        dict(event_shape=(3,), head=3, hidden_units=6, condition_classes=2),
+        lambda: (_ints((3,), 3), _labels(2)),
+    ),
+    "nade_mixture_of_gaussians": (
+        NADE,
+        dict(event_shape=(2,), head="mixture_of_gaussians", hidden_units=6),
+        lambda: (_vectors(2) - 2, None),
+    ),
+}
+
+
+#: The cases whose TF-saved file is also loaded on JAX (a subprocess of
+#: about 10 s each): one per model class and condition kind.
+CROSS_BACKEND = (
+    "pixelcnn_vector_conditional",
+    "wavenet_class_and_local",
+    "made_ensemble",
+    "nade_mixture_of_gaussians",
+)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_model_passes_the_harness(name):
+    cls, kwargs, data = CASES[name]
+    if cls is PixelCNN:
+        kwargs = {**TINY_PIXELCNN, **kwargs}
+    x, condition = data()
+    model = run_model_test(
+        cls, kwargs, x, condition, cross_backend=name in CROSS_BACKEND
+    )
+    assert isinstance(model, cls)
