@@ -16,7 +16,12 @@ def test_wheel_ships_the_serving_check_source(tmp_path):
         source / "keras_ar",
         ignore=shutil.ignore_patterns("__pycache__"),
     )
-    for name in ("setup.cfg", "pyproject.toml", "README.md"):
+    for name in (
+        "setup.cfg",
+        "pyproject.toml",
+        "README.md",
+        "keras_ar_launcher.py",
+    ):
         shutil.copy(os.path.join(ROOT, name), source / name)
     result = subprocess.run(
         [
@@ -32,3 +37,4 @@ def test_wheel_ships_the_serving_check_source(tmp_path):
     names = zipfile.ZipFile(tmp_path / "dist" / wheel).namelist()
     assert "keras_ar/export/serving_check/load_and_run.cc" in names
     assert "keras_ar/export/serving_check/__init__.py" in names
+    assert "keras_ar_launcher.py" in names  # the console script's module

@@ -8,10 +8,13 @@ Examples:
     keras-ar sample runs/mnist/model.keras --num 16 --out samples.png
     keras-ar score runs/mnist/model.keras --data mnist --split test
     keras-ar forecast series.csv --column value --steps 24 --period 12
+
+Importing this package (and parsing arguments, `--help`) imports neither
+Keras nor TensorFlow when the console script starts it (see
+`keras_ar_launcher`): the subcommand modules import them inside `run`.
 """
 
 import argparse
-import os
 import sys
 
 from keras_ar.cli import forecast
@@ -22,19 +25,38 @@ from keras_ar.cli import train_wavenet
 
 TRAINERS = {"pixelcnn": train_pixelcnn, "wavenet": train_wavenet}
 
+_VERBOSE_HELP = (
+    "also show the start-up lines, logs and warnings of TensorFlow, JAX "
+    "and other dependencies (hidden by default)"
+)
+
+
+def _add_verbose(parser, top=False):
+    # Accepted before and after the subcommand; a subcommand's default is
+    # SUPPRESS so that it does not overwrite `keras-ar --verbose CMD`.
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help=_VERBOSE_HELP,
+    )
+
 
 def _parser():
     parser = argparse.ArgumentParser(
         prog="keras-ar",
         description="Autoregressive generative models for Keras 3.",
     )
+    _add_verbose(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True)
     train = sub.add_parser(
         "train",
         help="train a model on an offline dataset",
         description=(
             "Train a model, report held-out bits/dim, write samples (PNG, "
-            "WAV or text), the .keras model and a SavedModel for TF Serving."
+            "WAV or text), training.png, metrics.json, the .keras model "
+            "and a SavedModel for TF Serving."
         ),
     )
     models = train.add_subparsers(dest="model", required=True)
@@ -44,6 +66,7 @@ def _parser():
     models.add_parser("wavenet", help="WaveNet on speech, music or text")
     for name, module in TRAINERS.items():
         module.add_arguments(models.choices[name])
+        _add_verbose(models.choices[name])
         models.choices[name].set_defaults(run=module.run)
     for name, module, text in (
         ("sample", sample, "sample from a saved model"),
@@ -56,20 +79,22 @@ def _parser():
     ):
         command = sub.add_parser(name, help=text, description=text)
         module.add_arguments(command)
+        _add_verbose(command)
         command.set_defaults(run=module.run)
     return parser
 
 
 def main(argv=None):
-    """Entry point of the `keras-ar` console script."""
+    """Entry point of the `keras-ar` command (the console script calls it
+    through `keras_ar_launcher.main`)."""
+    from keras_ar.cli.quiet import import_keras_ar
+    from keras_ar.cli.quiet import quiet_session
+
     args = _parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    try:
-        return args.run(args)
-    except ValueError as error:
-        print(f"keras-ar: error: {error}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    with quiet_session(verbose=args.verbose):
+        import_keras_ar()
+        try:
+            return args.run(args)
+        except ValueError as error:
+            print(f"keras-ar: error: {error}", file=sys.stderr)
+            return 2

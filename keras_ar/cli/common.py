@@ -18,8 +18,9 @@ def load_model(path):
     """Loads a `.keras` file with keras_ar's classes registered."""
     import keras
 
-    import keras_ar  # noqa: F401  (registers the serializable classes)
+    from keras_ar.cli.quiet import import_keras_ar
 
+    import_keras_ar()  # registers the serializable classes
     if not os.path.exists(path):
         raise SystemExit(f"keras-ar: no such model file: {path}")
     return keras.saving.load_model(path)
@@ -52,10 +53,21 @@ def write_json(path, payload):
 
 
 def export_model(model, args, default_name):
-    """Writes the TF Serving SavedModel unless `--no-export`."""
+    """Writes the TF Serving SavedModel unless `--no-export` (or, with a
+    note, on a backend other than TensorFlow, which export needs)."""
     if args.no_export:
         return None
+    import keras
+
     from keras_ar.export import export_for_serving
+
+    if keras.backend.backend() != "tensorflow":
+        echo(
+            "skipped the SavedModel: export needs the TensorFlow backend "
+            "(load model.keras with KERAS_BACKEND=tensorflow and call "
+            "model.export; --no-export hides this note)"
+        )
+        return None
 
     path = export_for_serving(
         model, base_path=args.export_dir, name=args.name or default_name

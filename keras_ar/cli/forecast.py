@@ -5,8 +5,6 @@ import json
 import os
 import time
 
-import numpy as np
-
 from keras_ar.cli.common import echo
 from keras_ar.cli.common import load_model
 from keras_ar.cli.common import write_json
@@ -83,6 +81,8 @@ def read_column(path, column=None):
     Raises:
         ValueError: If the column is unknown or holds non-numbers.
     """
+    import numpy as np
+
     if not os.path.exists(path):
         raise SystemExit(f"keras-ar: no such file: {path}")
     with open(path, newline="") as f:
@@ -125,12 +125,14 @@ def read_column(path, column=None):
 
 
 def run(args):
-    from keras_ar.models.series_wavenet import fit_series_wavenet
-    from keras_ar.models.series_wavenet import forecast_series
-    from keras_ar.utils import crps_from_samples
-    from keras_ar.utils import mase
+    import numpy as np
+
+    from keras_ar.tasks import crps_from_samples
+    from keras_ar.tasks import fit_series_wavenet
+    from keras_ar.tasks import forecast_series
+    from keras_ar.tasks import mase
+    from keras_ar.tasks import seasonal_naive_forecast
     from keras_ar.utils import save_forecast_plot
-    from keras_ar.utils import seasonal_naive_forecast
 
     name, values = read_column(args.csv, args.column)
     holdout = int(args.holdout)

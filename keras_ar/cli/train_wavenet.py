@@ -1,93 +1,26 @@
 """`keras-ar train wavenet`: speech or music (WAV out) or text."""
 
-import math
 import os
 import time
 
-import numpy as np
-
-from keras_ar.cli.common import add_export_arguments
 from keras_ar.cli.common import echo
-from keras_ar.cli.common import export_model
-from keras_ar.cli.common import verbosity
-from keras_ar.cli.common import write_json
+from keras_ar.cli.pipeline import Trainer
+from keras_ar.cli.training_data import TrainingData
 
 AUDIO = ("speech", "music")
 TEXT = ("shakespeare", "pydoc")
 
 
-def add_arguments(parser):
-    parser.add_argument(
-        "--data",
-        default="speech",
-        choices=AUDIO + TEXT,
-        help=(
-            "speech (Asterisk prompts, 8 kHz), music (Asterisk music on "
-            "hold, 8 kHz): mu-law audio, writes WAV samples; shakespeare "
-            "or pydoc: byte-level text, writes generated text"
-        ),
-    )
-    parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--out", default=None, help="default runs/DATA")
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument(
-        "--length",
-        type=int,
-        default=None,
-        help="training window in steps (default 2048 audio, 256 text)",
-    )
-    parser.add_argument(
-        "--train-size",
-        type=int,
-        default=None,
-        help="training windows per epoch (default 1024 audio, 4096 text; "
-        "0 = all)",
-    )
-    parser.add_argument(
-        "--test-size",
-        type=int,
-        default=128,
-        help="held-out windows scored for the test NLL (0 = all)",
-    )
-    parser.add_argument("--residual-channels", type=int, default=32)
-    parser.add_argument("--skip-channels", type=int, default=64)
-    parser.add_argument("--stacks", type=int, default=2)
-    parser.add_argument(
-        "--layers", type=int, default=8, help="dilation layers per stack"
-    )
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--num-samples", type=int, default=2)
-    parser.add_argument(
-        "--sample-seconds",
-        type=float,
-        default=1.0,
-        help="length of each audio sample",
-    )
-    parser.add_argument(
-        "--sample-chars",
-        type=int,
-        default=400,
-        help="characters generated per text sample (prompt included)",
-    )
-    parser.add_argument(
-        "--prompt", default="ROMEO:\n", help="text generation prompt"
-    )
-    parser.add_argument("--temperature", type=float, default=1.0)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--no-jit", action="store_true", help="train without XLA"
-    )
-    add_export_arguments(parser)
-
-
 def _pick(windows, size, rng):
     if size and len(windows) > size:
         index = rng.choice(len(windows), size, replace=False)
-        return windows[np.sort(index)]
+        return windows[sorted(index)]
     return windows
 
 
 def _audio_windows(name, split, length):
+    import numpy as np
+
     from keras_ar import data
 
     loader = data.load_speech if name == "speech" else data.load_music
@@ -105,101 +38,140 @@ def _text_windows(name, split, length):
     return text[: count * length].reshape(count, length, 1).astype("int32")
 
 
-def run(args):
-    import keras
+class WaveNetTrainer(Trainer):
+    """WaveNet on mu-law audio (WAV samples) or byte-level text."""
 
-    from keras_ar.models import WaveNet
-    from keras_ar.utils import save_history_plot
+    name = "wavenet"
+    speed_per = "value"
+    score_batch_size = 32
+    defaults = {"batch_size": 16, "num_samples": 2}
 
-    keras.utils.set_random_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
-    is_audio = args.data in AUDIO
-    length = args.length or (2048 if is_audio else 256)
-    out = args.out or os.path.join("runs", args.data)
-    os.makedirs(out, exist_ok=True)
-    if is_audio:
-        x_train, rate = _audio_windows(args.data, "train", length)
-        x_test, _ = _audio_windows(args.data, "test", length)
-        head, unit = "mu_law", "sample"
-    else:
-        x_train = _text_windows(args.data, "train", length)
-        x_test = _text_windows(args.data, "test", length)
-        head, unit = 256, "char"
-    train_size = args.train_size
-    if train_size is None:
-        train_size = 1024 if is_audio else 4096
-    x_train = _pick(x_train, train_size, rng)
-    x_test = _pick(x_test, args.test_size, rng)
-    echo(
-        f"data: {args.data}, {len(x_train)} train / {len(x_test)} test "
-        f"windows of {length} {unit}s"
-    )
-    model = WaveNet(
-        (length, 1),
-        head=head,
-        residual_channels=args.residual_channels,
-        skip_channels=args.skip_channels,
-        num_stacks=args.stacks,
-        layers_per_stack=args.layers,
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(args.learning_rate),
-        jit_compile=not args.no_jit,
-    )
-    echo(
-        f"model: WaveNet {args.stacks}x{args.layers} layers, receptive "
-        f"field {model.receptive_field} {unit}s, "
-        f"{model.count_params():,} parameters"
-    )
-    start = time.time()
-    history = model.fit(
-        x_train,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        shuffle=True,
-        verbose=verbosity(),
-    )
-    train_seconds = time.time() - start
-    steps_per_second = len(x_train) * length * args.epochs / train_seconds
-    echo(f"training: {steps_per_second:,.0f} {unit}s/s")
-    log_prob = model.log_prob(x_test, batch_size=32)
-    bits = float(-log_prob.mean() / (length * math.log(2.0)))
-    echo(f"test NLL: {bits:.4f} bits/{unit} (held-out {args.data})")
-    metrics = {
-        "model": "wavenet",
-        "data": args.data,
-        "epochs": args.epochs,
-        "window": length,
-        "train_windows": len(x_train),
-        "test_windows": len(x_test),
-        "parameters": model.count_params(),
-        "receptive_field": model.receptive_field,
-        f"test_bits_per_{unit}": bits,
-        "train_seconds": train_seconds,
-        f"train_{unit}s_per_second": steps_per_second,
-        "history": history.history,
-    }
-    if is_audio:
-        metrics.update(_write_audio(model, args, out, rate, x_test))
-    else:
-        metrics.update(_write_text(model, args, out))
-    plot = save_history_plot(
-        history, os.path.join(out, "training.png"), keys=("loss",)
-    )
-    if plot:
-        echo(f"wrote {plot}")
-    model_path = os.path.join(out, "model.keras")
-    model.save(model_path)
-    echo(f"wrote {model_path}")
-    metrics["saved_model"] = export_model(model, args, f"wavenet_{args.data}")
-    write_json(os.path.join(out, "metrics.json"), metrics)
-    return 0
+    def add_model_arguments(self, parser):
+        parser.add_argument(
+            "--data",
+            default="speech",
+            choices=AUDIO + TEXT,
+            help=(
+                "speech (Asterisk prompts, 8 kHz), music (Asterisk music on "
+                "hold, 8 kHz): mu-law audio, writes WAV samples; "
+                "shakespeare or pydoc: byte-level text, writes generated "
+                "text"
+            ),
+        )
+        parser.add_argument("--out", default=None, help="default runs/DATA")
+        parser.add_argument(
+            "--length",
+            type=int,
+            default=None,
+            help="training window in steps (default 2048 audio, 256 text)",
+        )
+        parser.add_argument(
+            "--train-size",
+            type=int,
+            default=None,
+            help="training windows per epoch (default 1024 audio, 4096 "
+            "text; 0 = all)",
+        )
+        parser.add_argument(
+            "--test-size",
+            type=int,
+            default=128,
+            help="held-out windows scored for the test NLL (0 = all)",
+        )
+        parser.add_argument("--residual-channels", type=int, default=32)
+        parser.add_argument("--skip-channels", type=int, default=64)
+        parser.add_argument("--stacks", type=int, default=2)
+        parser.add_argument(
+            "--layers", type=int, default=8, help="dilation layers per stack"
+        )
+        parser.add_argument(
+            "--sample-seconds",
+            type=float,
+            default=1.0,
+            help="length of each audio sample",
+        )
+        parser.add_argument(
+            "--sample-chars",
+            type=int,
+            default=400,
+            help="characters generated per text sample (prompt included)",
+        )
+        parser.add_argument(
+            "--prompt", default="ROMEO:\n", help="text generation prompt"
+        )
+        parser.add_argument("--temperature", type=float, default=1.0)
+
+    def output_dir(self, args):
+        return args.out or os.path.join("runs", args.data)
+
+    def load_data(self, args):
+        import numpy as np
+
+        rng = np.random.default_rng(args.seed)
+        is_audio = args.data in AUDIO
+        length = args.length or (2048 if is_audio else 256)
+        extra = {"length": length}
+        if is_audio:
+            x_train, extra["rate"] = _audio_windows(args.data, "train", length)
+            x_test, _ = _audio_windows(args.data, "test", length)
+        else:
+            x_train = _text_windows(args.data, "train", length)
+            x_test = _text_windows(args.data, "test", length)
+        train_size = args.train_size
+        if train_size is None:
+            train_size = 1024 if is_audio else 4096
+        x_train = _pick(x_train, train_size, rng)
+        x_test = _pick(x_test, args.test_size, rng)
+        value = "sample" if is_audio else "char"
+        return TrainingData(
+            name=args.data,
+            x_train=x_train,
+            x_test=x_test,
+            example="window",
+            value=value,
+            summary=(
+                f"data: {args.data}, {len(x_train)} train / {len(x_test)} "
+                f"test windows of {length} {value}s"
+            ),
+            extra=extra,
+        )
+
+    def build_model(self, args, data):
+        from keras_ar.models import WaveNet
+
+        return WaveNet(
+            (data.extra["length"], 1),
+            head="mu_law" if data.value == "sample" else 256,
+            residual_channels=args.residual_channels,
+            skip_channels=args.skip_channels,
+            num_stacks=args.stacks,
+            layers_per_stack=args.layers,
+        )
+
+    def describe(self, model, args, data):
+        return (
+            f"model: WaveNet {args.stacks}x{args.layers} layers, receptive "
+            f"field {model.receptive_field} {data.value}s, "
+            f"{model.count_params():,} parameters"
+        )
+
+    def extra_metrics(self, model, args, data):
+        return {
+            "window": data.extra["length"],
+            "receptive_field": model.receptive_field,
+        }
+
+    def write_samples(self, model, args, data, out):
+        if data.value == "sample":
+            return _write_audio(model, args, out, data)
+        return _write_text(model, args, out)
 
 
-def _write_audio(model, args, out, rate, x_test):
-    from keras_ar import data
+def _write_audio(model, args, out, data):
+    from keras_ar import data as datasets
     from keras_ar.utils import save_audio_plot
 
+    rate = data.extra["rate"]
     steps = max(1, int(round(args.sample_seconds * rate)))
     echo(f"sampling {args.num_samples} x {steps} steps ({rate} Hz)")
     start = time.time()
@@ -215,14 +187,14 @@ def _write_audio(model, args, out, rate, x_test):
         f"sampled in {seconds:.1f}s "
         f"({args.num_samples * steps / seconds:,.0f} samples/s)"
     )
-    audio = data.mu_law_decode(codes[..., 0])
+    audio = datasets.mu_law_decode(codes[..., 0])
     paths = []
     for i, clip in enumerate(audio):
         path = os.path.join(out, f"sample_{i}.wav")
-        data.write_wav(path, clip, rate)
+        datasets.write_wav(path, clip, rate)
         paths.append(path)
         echo(f"wrote {path}")
-    real = data.mu_law_decode(x_test[0, :, 0])
+    real = datasets.mu_law_decode(data.x_test[0, :, 0])
     plot = save_audio_plot(
         [*audio, real],
         rate,
@@ -240,6 +212,8 @@ def _write_audio(model, args, out, rate, x_test):
 
 
 def _write_text(model, args, out):
+    import numpy as np
+
     from keras_ar import data
 
     prompt = data.encode_text(args.prompt)
@@ -263,3 +237,8 @@ def _write_text(model, args, out):
         echo(f"--- sample {i} ---\n{text}")
     echo(f"wrote {path}")
     return {"sample_seconds": seconds, "samples_txt": path}
+
+
+TRAINER = WaveNetTrainer()
+add_arguments = TRAINER.add_arguments
+run = TRAINER.run
