@@ -1,157 +1,10 @@
-"""MaskedDense and the MADE degree/mask helpers."""
+"""MaskedDense: a dense layer masked by MADE unit degrees."""
 
 import keras
 import numpy as np
 from keras import ops
 
-HIDDEN_DEGREE_RULES = ("equal", "random")
-
-
-def _rng(seed):
-    if isinstance(seed, np.random.Generator):
-        return seed
-    return np.random.default_rng(seed)
-
-
-def made_input_degrees(num_inputs, order="natural", seed=None):
-    """Degrees `1..D` of the inputs: input `d` is modelled `degree[d]`-th.
-
-    Args:
-        num_inputs: `D`, the number of values.
-        order: `"natural"` (0, 1, ..., D-1), `"reversed"`, `"random"` (a
-            permutation drawn from `seed`) or a permutation of `range(D)`
-            listing the values in the order they are modelled.
-        seed: int or `numpy.random.Generator` for `"random"`.
-
-    Returns:
-        int32 array `(D,)`, a permutation of `1..D`.
-
-    Example:
-
-    >>> made_input_degrees(3, order=[2, 0, 1]).tolist()
-    [2, 3, 1]
-    """
-    num_inputs = int(num_inputs)
-    if isinstance(order, str):
-        if order == "natural":
-            order = np.arange(num_inputs)
-        elif order == "reversed":
-            order = np.arange(num_inputs)[::-1]
-        elif order == "random":
-            order = _rng(seed).permutation(num_inputs)
-        else:
-            raise ValueError(
-                "`order` must be 'natural', 'reversed', 'random' or a "
-                f"permutation of range({num_inputs}). Received: "
-                f"order={order!r}"
-            )
-    order = np.asarray(order)
-    if order.shape != (num_inputs,) or not np.array_equal(
-        np.sort(order), np.arange(num_inputs)
-    ):
-        raise ValueError(
-            f"`order` must be a permutation of range({num_inputs}). "
-            f"Received: {order.tolist()}"
-        )
-    degrees = np.empty(num_inputs, "int32")
-    degrees[order] = np.arange(1, num_inputs + 1)
-    return degrees
-
-
-def made_hidden_degrees(
-    num_units, num_inputs, previous_degrees=None, rule="equal", seed=None
-):
-    """Degrees of a hidden layer, in `[min(previous), D - 1]`.
-
-    A hidden unit of degree `m` may see inputs of degree `<= m`, so it
-    helps predict the values of degree `> m`. `"equal"` spreads the degrees
-    evenly over the whole range (sorted, as TFP's `AutoregressiveNetwork`;
-    also when there are fewer units than degrees); `"random"` draws them
-    uniformly, as in connectivity-agnostic training (Germain et al. 2015).
-    Degrees start at the smallest degree of the previous layer, so that no
-    unit is disconnected.
-
-    Args:
-        num_units: width of the layer.
-        num_inputs: `D`.
-        previous_degrees: degrees of the layer below (default: inputs).
-        rule: `"equal"` or `"random"`.
-        seed: int or `numpy.random.Generator` for `"random"`.
-
-    Returns:
-        int32 array `(num_units,)`.
-    """
-    if rule not in HIDDEN_DEGREE_RULES:
-        raise ValueError(
-            f"`hidden_degrees` must be one of {HIDDEN_DEGREE_RULES}. "
-            f"Received: {rule!r}"
-        )
-    top = max(int(num_inputs) - 1, 1)
-    low = 1 if previous_degrees is None else int(np.min(previous_degrees))
-    low = min(low, top)
-    if rule == "equal":
-        span = top - low + 1
-        return (low + (np.arange(num_units) * span) // num_units).astype(
-            "int32"
-        )
-    return _rng(seed).integers(low, top + 1, num_units).astype("int32")
-
-
-def made_degrees(
-    num_inputs, hidden_units, order="natural", hidden_degrees="equal", seed=None
-):
-    """Degrees of the inputs and of every hidden layer of one MADE mask.
-
-    Args:
-        num_inputs: `D`.
-        hidden_units: widths of the hidden layers.
-        order: see `made_input_degrees`.
-        hidden_degrees: `"equal"` or `"random"`.
-        seed: int or `numpy.random.Generator`.
-
-    Returns:
-        A list `[input_degrees, hidden_1_degrees, ...]` of int32 arrays.
-    """
-    rng = _rng(seed)
-    degrees = [made_input_degrees(num_inputs, order, rng)]
-    for units in hidden_units:
-        degrees.append(
-            made_hidden_degrees(
-                units, num_inputs, degrees[-1], hidden_degrees, rng
-            )
-        )
-    return degrees
-
-
-def degree_mask(input_degrees, output_degrees, strict=False):
-    """The connectivity mask `(in, out)` of two layers' degrees.
-
-    `mask[j, k] = 1` if `output_degrees[k] >= input_degrees[j]` (hidden
-    layers) or `>` (`strict=True`, the output layer and direct connections).
-    """
-    i = np.asarray(input_degrees)[:, None]
-    o = np.asarray(output_degrees)[None, :]
-    return (o > i if strict else o >= i).astype("float32")
-
-
-def made_masks(degrees, params_size=1, direct_connections=False):
-    """The masks of one MADE network from its degrees.
-
-    Args:
-        degrees: from `made_degrees`.
-        params_size: outputs per input value (the head's parameters).
-        direct_connections: also return the input-to-output mask.
-
-    Returns:
-        `[hidden_1_mask, ..., output_mask]` (+ the direct mask), float32
-        0/1 arrays of shape `(in, out)`.
-    """
-    out_degrees = np.repeat(degrees[0], params_size)
-    masks = [degree_mask(a, b) for a, b in zip(degrees[:-1], degrees[1:])]
-    masks.append(degree_mask(degrees[-1], out_degrees, strict=True))
-    if direct_connections:
-        masks.append(degree_mask(degrees[0], out_degrees, strict=True))
-    return masks
+from keras_ar.utils import validation
 
 
 @keras.saving.register_keras_serializable(package="keras_ar")
@@ -227,10 +80,10 @@ class MaskedDense(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.units = int(units)
+        self.units = validation.check_positive_int(units, "units")
         self.strict = bool(strict)
-        self.condition_size = (
-            None if condition_size is None else int(condition_size)
+        self.condition_size = validation.check_optional_positive_int(
+            condition_size, "condition_size"
         )
         self.activation = keras.activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -260,12 +113,8 @@ class MaskedDense(keras.layers.Layer):
                     f"Received shape {self._init_out.shape}"
                 )
             num_masks = len(self._init_in)
-        if num_masks is None or int(num_masks) < 1:
-            raise ValueError(
-                "`num_masks` must be a positive int when no degrees are "
-                f"given. Received: num_masks={num_masks}"
-            )
-        self.num_masks = int(num_masks)
+        # Without degrees (they are then loaded with the weights).
+        self.num_masks = validation.check_positive_int(num_masks, "num_masks")
 
     def build(self, input_shape):
         in_units = int(input_shape[-1])
@@ -303,16 +152,22 @@ class MaskedDense(keras.layers.Layer):
                 values, dtype=dtype
             )
 
+        # Degrees are whole numbers up to D: never autocast (bfloat16 holds
+        # integers exactly only up to 256).
         self.input_degrees = self.add_weight(
             shape=(self.num_masks, in_units),
             initializer=init(self._init_in),
+            dtype="float32",
             trainable=False,
+            autocast=False,
             name="input_degrees",
         )
         self.output_degrees = self.add_weight(
             shape=(self.num_masks, self.units),
             initializer=init(self._init_out),
+            dtype="float32",
             trainable=False,
+            autocast=False,
             name="output_degrees",
         )
 
@@ -325,13 +180,17 @@ class MaskedDense(keras.layers.Layer):
             np.atleast_2d(np.asarray(output_degrees, "float32"))
         )
 
+    def _allowed(self, out_degrees, in_degrees):
+        """The connectivity rule on (broadcast) degrees."""
+        compare = ops.greater if self.strict else ops.greater_equal
+        return compare(out_degrees, in_degrees)
+
     def _mask(self, mask_index):
         if mask_index is None:
             mask_index = 0
         in_deg = ops.take(self.input_degrees, mask_index, axis=0)
         out_deg = ops.take(self.output_degrees, mask_index, axis=0)
-        compare = ops.greater if self.strict else ops.greater_equal
-        return compare(out_deg[None, :], in_deg[:, None])
+        return self._allowed(out_deg[None, :], in_deg[:, None])
 
     def mask(self, mask_index=0):
         """The 0/1 mask `(in, units)` of mask `mask_index`, as NumPy."""
@@ -353,45 +212,108 @@ class MaskedDense(keras.layers.Layer):
             condition: `(batch, condition_size)` or `None`.
             mask_index: int or scalar int tensor in `[0, num_masks)`.
         """
-        kernel = self.kernel * ops.cast(
-            self._mask(mask_index), self.kernel.dtype
+        return self.activation(
+            self.pre_activation(inputs, condition, mask_index)
         )
-        outputs = ops.matmul(inputs, kernel)
+
+    def pre_activation(self, inputs, condition=None, mask_index=None):
+        """`call` without the activation, in the compute dtype."""
+        dtype = self.compute_dtype
+        kernel = ops.multiply(
+            ops.cast(self.kernel, dtype),
+            ops.cast(self._mask(mask_index), dtype),
+        )
+        outputs = ops.matmul(ops.cast(inputs, dtype), kernel)
+        return ops.add(outputs, self.unmasked_terms(condition, dtype))
+
+    def unmasked_terms(self, condition=None, dtype=None):
+        """Bias plus the condition's contribution: `(batch, units)` with a
+        condition, else `(units,)` (zeros without a bias)."""
+        dtype = dtype or self.compute_dtype
+        terms = ops.zeros((self.units,), dtype)
+        if self.bias is not None:
+            terms = ops.cast(self.bias, dtype)
         if self.condition_kernel is not None:
             if condition is None:
                 raise ValueError(
                     f"{self.name} has condition_size={self.condition_size}: "
                     "pass `condition`."
                 )
-            outputs = outputs + ops.matmul(
-                ops.cast(condition, outputs.dtype), self.condition_kernel
+            terms = ops.add(
+                terms,
+                ops.matmul(
+                    ops.cast(condition, dtype),
+                    ops.cast(self.condition_kernel, dtype),
+                ),
             )
-        if self.bias is not None:
-            outputs = outputs + self.bias
-        return self.activation(outputs)
+        return terms
+
+    def call_per_example(self, inputs, component, num_components, condition):
+        """`call` where example `b` uses mask `component[b]` (int32
+        `(batch,)` in `[0, num_components)`): each of the masks is
+        applied and each example's own output kept (exact selection)."""
+        outputs = self(inputs, condition=condition, mask_index=0)
+        for index in range(1, num_components):
+            chosen = ops.expand_dims(ops.equal(component, index), -1)
+            outputs = ops.where(
+                chosen,
+                self(inputs, condition=condition, mask_index=index),
+                outputs,
+            )
+        return outputs
+
+    def row_pre_activation(self, values, rows, component):
+        """What input `rows[b]`, of value `values[b]`, adds to example
+        `b`'s pre-activation under mask `component[b]` (all int32 or float
+        `(batch,)`): `(batch, units)` in the variable dtype, for running
+        sums (MADE's cached generation)."""
+        dtype = self.variable_dtype
+        kernel = ops.cast(ops.take(self.kernel, rows, axis=0), dtype)
+        in_deg = ops.take(self.input_degrees, component, axis=0)
+        in_deg = ops.take_along_axis(in_deg, ops.expand_dims(rows, 1), 1)
+        out_deg = ops.take(self.output_degrees, component, axis=0)
+        allowed = ops.cast(self._allowed(out_deg, in_deg), dtype)
+        values = ops.expand_dims(ops.cast(values, dtype), 1)
+        return ops.multiply(ops.multiply(values, kernel), allowed)
+
+    def group_pre_activation(self, inputs, group, group_size, component):
+        """The masked map (no bias, no condition) of example `b` under
+        mask `component[b]`, computed only for its outputs
+        `group[b] * group_size` to `(group[b] + 1) * group_size - 1`:
+        `(batch, group_size)` (MADE's cached generation: the parameters
+        of one value)."""
+        dtype = self.compute_dtype
+        shape = (-1, self.units // group_size, group_size)
+        kernel = ops.reshape(ops.cast(self.kernel, dtype), shape)
+        columns = ops.transpose(ops.take(kernel, group, axis=1), (1, 0, 2))
+        out_deg = ops.reshape(
+            ops.take(self.output_degrees, component, axis=0), shape
+        )
+        index = ops.reshape(group, (-1, 1, 1))
+        index = ops.broadcast_to(index, (ops.shape(group)[0], 1, group_size))
+        out_deg = ops.take_along_axis(out_deg, index, axis=1)
+        in_deg = ops.take(self.input_degrees, component, axis=0)
+        allowed = self._allowed(out_deg, ops.expand_dims(in_deg, -1))
+        columns = ops.multiply(columns, ops.cast(allowed, dtype))
+        return ops.einsum("bi,big->bg", ops.cast(inputs, dtype), columns)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def get_config(self):
         config = super().get_config()
+        serialize = keras.saving.serialize_keras_object
         config.update(
             {
                 "units": self.units,
                 "strict": self.strict,
                 "num_masks": self.num_masks,
                 "condition_size": self.condition_size,
-                "activation": keras.activations.serialize(self.activation),
                 "use_bias": self.use_bias,
-                "kernel_initializer": keras.initializers.serialize(
-                    self.kernel_initializer
-                ),
-                "bias_initializer": keras.initializers.serialize(
-                    self.bias_initializer
-                ),
-                "kernel_regularizer": keras.regularizers.serialize(
-                    self.kernel_regularizer
-                ),
             }
         )
+        for name in (
+            "activation kernel_initializer bias_initializer kernel_regularizer"
+        ).split():
+            config[name] = serialize(getattr(self, name))
         return config

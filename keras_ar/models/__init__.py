@@ -2,13 +2,17 @@
 
 from keras_ar.models.autoregressive_model import AutoregressiveModel
 from keras_ar.models.made import MADE
+from keras_ar.models.made_backbone import MADEBackbone
 from keras_ar.models.nade import NADE
+from keras_ar.models.nade_backbone import NADEBackbone
 from keras_ar.models.pixelcnn import PixelCNN
 from keras_ar.models.wavenet import WaveNet
 
 __all__ = [
     "MADE",
+    "MADEBackbone",
     "NADE",
+    "NADEBackbone",
     "AutoregressiveModel",
     "PixelCNN",
     "WaveNet",

@@ -39,11 +39,13 @@ def event_space(model):
 
 
 def continuous_grid(model, condition=None, points=None, seed=0):
-    """A grid over the bulk of a continuous model's samples (1 or 2 values).
+    """A grid of cells over the bulk of a continuous model's samples (1 or
+    2 values per event), for midpoint-rule integration.
 
     Returns:
-        `(axes, events, cell)`: the per-value grid points, the grid's events
-        `(points ** D,) + event_shape` and the volume of one cell.
+        `(edges, centres, events, cell)`: per value the cell edges and
+        centres, the events at the cell centres `(cells,) + event_shape`,
+        and the volume of one cell.
     """
     if model.num_dims > 2 or model.head.is_discrete:
         raise ValueError(
@@ -51,20 +53,21 @@ def continuous_grid(model, condition=None, points=None, seed=0):
             f"per event. Received event_shape {model.event_shape} with "
             f"{model.head.__class__.__name__}."
         )
-    points = points or (4001 if model.num_dims == 1 else 401)
+    points = points or (4001 if model.num_dims == 1 else 801)
     draws = model.sample(
-        2000, condition=_first(model, condition), seed=seed
+        2000, condition=_first(model, condition), seed=seed + 1
     ).reshape(2000, -1)
     low, high = draws.min(0), draws.max(0)
     span = np.maximum(high - low, 1e-3)
-    axes = [
-        np.linspace(lo - 2 * s, hi + 2 * s, points)
+    edges = [
+        np.linspace(lo - 0.5 * s, hi + 0.5 * s, points + 1)
         for lo, hi, s in zip(low, high, span)
     ]
-    mesh = np.meshgrid(*axes, indexing="ij")
+    centres = [(e[1:] + e[:-1]) / 2 for e in edges]
+    mesh = np.meshgrid(*centres, indexing="ij")
     events = np.stack([m.ravel() for m in mesh], -1).astype("float32")
-    cell = math.prod(a[1] - a[0] for a in axes)
-    return axes, events.reshape((-1,) + model.event_shape), cell
+    cell = math.prod(e[1] - e[0] for e in edges)
+    return edges, centres, events.reshape((-1,) + model.event_shape), cell
 
 
 def _first(model, condition):
@@ -84,7 +87,7 @@ def probabilities(model, condition=None):
         events = event_space(model)
         cell = 1.0
     else:
-        _, events, cell = continuous_grid(model, condition)
+        _, _, events, cell = continuous_grid(model, condition)
     log_prob = model.log_prob(
         events,
         condition=_broadcast_condition(model, condition, len(events)),
@@ -113,65 +116,74 @@ def assert_normalized(model, condition=None):
 def chi_square_p_value(model, condition=None, num_samples=4000, seed=0):
     """p-value of the model's samples against its own `log_prob`.
 
-    Discrete heads: every event is a bin. Continuous heads: a grid of bins
-    of about equal mass under the grid-integrated density. Bins with fewer
-    than 5 expected samples are merged.
+    Discrete heads: every event is a bin. Continuous heads (1 or 2 values):
+    the density is integrated on a fine grid of cells (midpoint rule); the
+    bins are unions of whole cells of about equal marginal mass, plus one
+    bin for samples outside the grid. Bins with fewer than 5 expected
+    samples are merged.
 
     Returns:
         `(p_value, total_variation)`.
     """
     from scipy import stats
 
-    events, probs = probabilities(model, condition)
-    probs = probs / probs.sum()
     draws = model.sample(
         num_samples,
         condition=_broadcast_condition(model, condition, num_samples),
         seed=seed,
-    )
-    flat_events = events.reshape(len(events), -1)
-    flat_draws = draws.reshape(num_samples, -1)
+    ).reshape(num_samples, -1)
     if model.head.is_discrete:
+        events, probs = probabilities(model, condition)
         base = model.head.num_values ** np.arange(model.num_dims)[::-1]
-        index = (flat_draws.astype("int64") * base).sum(-1)
-        bins = (flat_events.astype("int64") * base).sum(-1)
+        index = (draws.astype("int64") * base).sum(-1)
+        bins = (events.reshape(len(events), -1).astype("int64") * base).sum(-1)
         order = np.argsort(bins)
         counts = np.bincount(index, minlength=len(bins))[bins[order]]
-        expected = probs[order] * num_samples
+        expected = probs[order] / probs.sum() * num_samples
     else:
-        counts, expected = _continuous_bins(flat_events, probs, flat_draws)
+        counts, expected = _continuous_bins(model, condition, draws, seed)
     counts, expected = _merge_small(counts, expected)
-    total_variation = (
-        0.5 * np.abs(counts / num_samples - expected / num_samples).sum()
-    )
+    total_variation = 0.5 * np.abs(counts - expected).sum() / num_samples
     _, p_value = stats.chisquare(
         counts, expected * counts.sum() / expected.sum()
     )
     return float(p_value), float(total_variation)
 
 
-def _continuous_bins(points, probs, draws, per_axis=6):
-    """Counts and expected counts in bins of about equal marginal mass."""
-    edges = []
-    for axis in range(points.shape[1]):
-        values = np.unique(points[:, axis])
-        mass = np.array([probs[points[:, axis] == v].sum() for v in values])
-        cdf = np.cumsum(mass)
-        cuts = np.searchsorted(cdf, np.arange(1, per_axis) / per_axis)
-        edges.append(values[np.minimum(cuts, len(values) - 1)])
-    point_bins = _bin_index(points, edges, per_axis)
-    draw_bins = _bin_index(draws, edges, per_axis)
-    size = per_axis ** points.shape[1]
-    expected = np.bincount(point_bins, probs, size) * len(draws)
-    counts = np.bincount(draw_bins, minlength=size)
-    return counts, expected
-
-
-def _bin_index(values, edges, per_axis):
-    index = np.zeros(len(values), "int64")
-    for axis, cut in enumerate(edges):
-        index = index * per_axis + np.searchsorted(cut, values[:, axis])
-    return index
+def _continuous_bins(model, condition, draws, seed, bins=6):
+    """Counts and expected counts in bins made of whole grid cells."""
+    edges, centres, events, cell = continuous_grid(model, condition, seed=seed)
+    log_prob = model.log_prob(
+        events, condition=_broadcast_condition(model, condition, len(events))
+    )
+    dims = len(edges)
+    mass = (np.exp(log_prob.astype("float64")) * cell).reshape(
+        tuple(len(c) for c in centres)
+    )
+    cuts = []
+    for axis in range(dims):
+        marginal = mass.sum(tuple(a for a in range(dims) if a != axis))
+        cdf = np.cumsum(marginal) / marginal.sum()
+        index = np.searchsorted(cdf, np.arange(1, bins) / bins) + 1
+        cuts.append(edges[axis][np.minimum(index, len(edges[axis]) - 1)])
+    cell_bins = np.zeros(mass.shape, "int64")
+    draw_bins = np.zeros(len(draws), "int64")
+    for axis in range(dims):
+        shape = [1] * dims
+        shape[axis] = len(centres[axis])
+        own = np.searchsorted(cuts[axis], centres[axis]).reshape(shape)
+        cell_bins = cell_bins * bins + own
+        draw_bins = draw_bins * bins + np.searchsorted(
+            cuts[axis], draws[:, axis]
+        )
+    low = np.array([e[0] for e in edges])
+    high = np.array([e[-1] for e in edges])
+    outside = np.any((draws < low) | (draws > high), axis=1)
+    draw_bins[outside] = bins**dims
+    expected = np.bincount(cell_bins.ravel(), mass.ravel(), bins**dims + 1)
+    expected[-1] = max(1.0 - mass.sum(), 1e-9)
+    counts = np.bincount(draw_bins, minlength=bins**dims + 1)
+    return counts, expected / expected.sum() * len(draws)
 
 
 def _merge_small(counts, expected, minimum=5.0):

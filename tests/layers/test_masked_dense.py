@@ -123,3 +123,44 @@ def test_bad_arguments():
         MaskedDense(3)
     with pytest.raises(ValueError, match="units=3"):
         MaskedDense(3, [1, 2], [1, 2])
+
+
+def test_mask_helpers_live_in_made_masks():
+    from keras_ar.layers import made_masks as exported
+    from keras_ar.layers.made_masks import made_masks
+
+    assert exported is made_masks
+    with pytest.raises(ValueError, match="hidden_degrees"):
+        made_degrees(3, (4,), hidden_degrees="sorted")
+
+
+def test_degrees_above_256_stay_exact_under_mixed_precision():
+    """bfloat16 holds integers exactly only up to 256: autocast degrees
+    would connect an input of degree 260 to a unit of degree 259."""
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    degrees = np.arange(1, 301)
+    layer = MaskedDense(2, degrees, [259, 260], kernel_initializer="ones")
+    x = np.zeros((1, 300), "float32")
+    x[0, 259] = 1.0  # the input of degree 260
+    out = ops.convert_to_numpy(ops.cast(layer(x), "float32"))
+    assert layer.compute_dtype == "bfloat16"
+    np.testing.assert_array_equal(out, [[0.0, 1.0]])
+
+
+def test_per_example_masks_select_each_examples_output():
+    in_deg = np.array([[1, 2, 3], [3, 2, 1]])
+    layer = MaskedDense(3, in_deg, in_deg, strict=True)
+    x = np.random.default_rng(0).normal(size=(4, 3)).astype("float32")
+    component = np.array([0, 1, 1, 0], "int32")
+    out = ops.convert_to_numpy(layer.call_per_example(x, component, 2, None))
+    for b, k in enumerate(component):
+        expected = ops.convert_to_numpy(layer(x[b : b + 1], mask_index=k))
+        np.testing.assert_array_equal(out[b : b + 1], expected)
+    # Bias and condition terms, without the masked inputs.
+    conditioned = MaskedDense(2, [1, 2], [1, 2], condition_size=2)
+    conditioned.build((None, 2))
+    terms = conditioned.unmasked_terms(np.eye(2, dtype="float32"))
+    expected = ops.convert_to_numpy(conditioned.condition_kernel) + (
+        ops.convert_to_numpy(conditioned.bias)
+    )
+    np.testing.assert_allclose(ops.convert_to_numpy(terms), expected)

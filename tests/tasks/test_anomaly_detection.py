@@ -2,6 +2,7 @@ import keras
 import numpy as np
 import pytest
 
+from keras_ar import tasks
 from keras_ar.cli import main
 from keras_ar.models import MADE
 from keras_ar.models import NADE
@@ -9,7 +10,7 @@ from keras_ar.models import PixelCNN
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def trained():
     rng = np.random.default_rng(0)
     z = rng.normal(size=(1000, 1))
     normal = np.concatenate([z, -z + 0.1 * rng.normal(size=(1000, 1))], 1)
@@ -23,17 +24,57 @@ def test_score_is_negative_log_likelihood_and_threshold_is_a_quantile(
     trained,
 ):
     model, normal = trained
-    scores = model.anomaly_score(normal[:50])
+    scores = tasks.anomaly_score(model, normal[:50])
     np.testing.assert_allclose(scores, -model.log_prob(normal[:50]))
-    threshold = model.fit_anomaly_threshold(normal, quantile=0.9)
+    threshold = tasks.fit_anomaly_threshold(model, normal, quantile=0.9)
+    assert model.anomaly_threshold == threshold
     assert model.anomaly_quantile == 0.9
-    flagged = model.is_anomaly(normal)
+    flagged = tasks.is_anomaly(model, normal)
     assert abs(flagged.mean() - 0.1) < 0.01
     # Off the learned line x1 = -x0: anomalous though each value is typical.
     odd = np.array([[1.0, 1.0], [-1.5, -1.5]])
-    assert model.is_anomaly(odd).all()
-    assert model.anomaly_score(odd).min() > threshold
-    assert not model.is_anomaly(odd, threshold=1e9).any()
+    assert tasks.is_anomaly(model, odd).all()
+    assert tasks.anomaly_score(model, odd).min() > threshold
+    assert not tasks.is_anomaly(model, odd, threshold=1e9).any()
+
+
+def test_model_methods_delegate_to_the_tasks(trained):
+    model, normal = trained
+    np.testing.assert_allclose(
+        model.anomaly_score(normal[:20], batch_size=7),
+        tasks.anomaly_score(model, normal[:20]),
+        rtol=1e-6,
+    )
+    threshold = model.fit_anomaly_threshold(normal, quantile=0.8)
+    assert threshold == pytest.approx(
+        np.quantile(tasks.anomaly_score(model, normal), 0.8)
+    )
+    np.testing.assert_array_equal(
+        model.is_anomaly(normal[:50]), tasks.is_anomaly(model, normal[:50])
+    )
+    np.testing.assert_array_equal(
+        model.is_anomaly(normal[:50], threshold=0.0),
+        tasks.anomaly_score(model, normal[:50]) > 0.0,
+    )
+
+
+def test_conditional_models_score_under_their_condition():
+    model = NADE((3,), hidden_units=4, condition_classes=2)
+    x = np.random.default_rng(0).integers(0, 2, (40, 3))
+    label = np.arange(40) % 2
+    model.compile(optimizer=keras.optimizers.Adam(0.05))
+    model.fit({"x": x, "label": label}, epochs=3, verbose=0)
+    scores = tasks.anomaly_score(model, x, condition=label)
+    np.testing.assert_allclose(
+        scores, -model.log_prob(x, condition=label), rtol=1e-6
+    )
+    threshold = tasks.fit_anomaly_threshold(
+        model, x, quantile=0.5, condition=label
+    )
+    flagged = tasks.is_anomaly(model, x, condition=label)
+    np.testing.assert_array_equal(flagged, scores > threshold)
+    with pytest.raises(ValueError, match="conditional"):
+        tasks.anomaly_score(model, x)
 
 
 def test_threshold_is_saved_in_the_config(trained, tmp_path):
@@ -60,7 +101,8 @@ def test_every_model_has_the_api():
         output_filters=4,
         first_kernel_size=3,
     )
-    for model in (NADE((4,), hidden_units=3), pixelcnn):
+    models = (NADE((4,), hidden_units=3), MADE((4,), hidden_units=(3,)))
+    for model in models + (pixelcnn,):
         data = x.reshape((-1,) + model.event_shape)
         with pytest.raises(ValueError, match="fit_anomaly_threshold"):
             model.is_anomaly(data)
@@ -72,11 +114,13 @@ def test_every_model_has_the_api():
         )
 
 
-def test_bad_quantile(trained):
+def test_bad_quantile_and_empty_data(trained):
     model, normal = trained
     for q in (0.0, 1.0, "x"):
         with pytest.raises(ValueError, match="quantile"):
-            model.fit_anomaly_threshold(normal, quantile=q)
+            tasks.fit_anomaly_threshold(model, normal, quantile=q)
+    with pytest.raises(ValueError, match="at least one example"):
+        tasks.fit_anomaly_threshold(model, normal[:0])
 
 
 def test_cli_scores_a_csv(trained, tmp_path):
