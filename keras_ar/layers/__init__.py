@@ -1,14 +1,14 @@
 """Autoregressive building blocks (keras.ops only)."""
 
 from keras_ar.layers.causal_conv1d import CausalDilatedConv1D
+from keras_ar.layers.made_masks import degree_mask
+from keras_ar.layers.made_masks import made_degrees
+from keras_ar.layers.made_masks import made_hidden_degrees
+from keras_ar.layers.made_masks import made_input_degrees
+from keras_ar.layers.made_masks import made_masks
 from keras_ar.layers.masked_conv2d import MaskedConv2D
 from keras_ar.layers.masked_conv2d import pixelcnn_mask
 from keras_ar.layers.masked_dense import MaskedDense
-from keras_ar.layers.masked_dense import degree_mask
-from keras_ar.layers.masked_dense import made_degrees
-from keras_ar.layers.masked_dense import made_hidden_degrees
-from keras_ar.layers.masked_dense import made_input_degrees
-from keras_ar.layers.masked_dense import made_masks
 from keras_ar.layers.pixelcnn_residual_block import PixelCNNResidualBlock
 from keras_ar.layers.wavenet_block import WaveNetBlock
 

@@ -29,7 +29,7 @@ class PixelCNNResidualBlock(keras.layers.Layer):
 
     >>> import numpy as np
     >>> block = PixelCNNResidualBlock(4)
-    >>> block(np.zeros((1, 5, 5, 8), "float32")).shape
+    >>> tuple(block(np.zeros((1, 5, 5, 8), "float32")).shape)
     (1, 5, 5, 8)
     """
 
@@ -76,6 +76,45 @@ class PixelCNNResidualBlock(keras.layers.Layer):
         h = self.conv(ops.relu(h))
         h = self.expand(ops.relu(h))
         return inputs + h
+
+    # ------------------------------------------------------------------
+    # One pixel at a time (fast generation, Ramachandran et al. 2017)
+    # ------------------------------------------------------------------
+    def empty_cache(self, batch_size, width):
+        """The input cache of the middle convolution (see
+        `MaskedConv2D.empty_cache`; `MaskedConv2D.next_row` moves it on)."""
+        return self.conv.empty_cache(batch_size, width)
+
+    def step_weights(self):
+        """The step weights of the three convolutions, a list of six
+        tensors (compute them once per generation)."""
+        return (
+            self.reduce.step_weights()
+            + self.conv.step_weights()
+            + self.expand.step_weights()
+        )
+
+    def step(self, inputs, cache, col, weights=None):
+        """The block at column `col` of the current row alone.
+
+        Args:
+            inputs: the block's input at the pixel, `(batch, 2 * filters)`.
+            cache: the middle convolution's input cache, holding every
+                earlier pixel it reads.
+            col: int scalar (a tensor in a loop).
+            weights: `step_weights()`, precomputed.
+
+        Returns:
+            `(outputs, cache)`: `self(x)[:, row, col]` and the cache with
+            the pixel's middle input written.
+        """
+        if weights is None:
+            weights = self.step_weights()
+        h = self.reduce.vector_step(ops.relu(inputs), weights[0:2])
+        cache = self.conv.write_cache(cache, ops.relu(h), col)
+        h = self.conv.pixel_step(cache, col, weights[2:4])
+        h = self.expand.vector_step(ops.relu(h), weights[4:6])
+        return inputs + ops.cast(h, inputs.dtype), cache
 
     def compute_output_shape(self, input_shape):
         return input_shape

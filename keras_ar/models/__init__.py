@@ -6,6 +6,7 @@ from keras_ar.models.made_backbone import MADEBackbone
 from keras_ar.models.nade import NADE
 from keras_ar.models.nade_backbone import NADEBackbone
 from keras_ar.models.pixelcnn import PixelCNN
+from keras_ar.models.pixelcnn_backbone import PixelCNNBackbone
 from keras_ar.models.wavenet import WaveNet
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "NADEBackbone",
     "AutoregressiveModel",
     "PixelCNN",
+    "PixelCNNBackbone",
     "WaveNet",
 ]

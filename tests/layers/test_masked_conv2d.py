@@ -124,3 +124,74 @@ def test_bad_input_channels():
     layer = MaskedConv2D(6, 3, channel_groups=3)
     with pytest.raises(ValueError, match="divisible"):
         layer(np.zeros((1, 4, 4, 2), "float32"))
+
+
+def _raster_steps(layer, x):
+    """`pixel_step` at every pixel in raster order, writing each pixel's
+    input into the row cache first (as fast generation does)."""
+    batch, height, width, _ = x.shape
+    cache = layer.empty_cache(batch, width)
+    weights = layer.step_weights()
+    out = np.zeros((batch, height, width, layer.filters), "float32")
+    for row in range(height):
+        if row:
+            cache = layer.next_row(cache)
+        for col in range(width):
+            cache = layer.write_cache(cache, x[:, row, col], col)
+            step = layer.pixel_step(cache, col, weights)
+            out[:, row, col] = keras.ops.convert_to_numpy(step)
+    return out
+
+
+@pytest.mark.parametrize(
+    "kwargs, in_channels",
+    [
+        ({"kernel_size": 3, "mask_type": "A"}, 1),
+        ({"kernel_size": 5, "mask_type": "B"}, 2),
+        ({"kernel_size": (3, 5), "mask_type": "B"}, 2),
+        ({"kernel_size": 1, "mask_type": "B", "channel_groups": 3}, 3),
+        ({"kernel_size": 7, "mask_type": "A", "channel_groups": 3}, 3),
+        ({"kernel_size": 3, "mask_type": "B", "dilation_rate": 2}, 2),
+        ({"kernel_size": 3, "mask_type": "A", "dilation_rate": (1, 2)}, 1),
+        ({"kernel_size": 3, "mask_type": "B", "use_bias": False}, 2),
+        ({"kernel_size": 3, "mask_type": "B", "activation": "relu"}, 2),
+    ],
+)
+def test_pixel_step_equals_the_full_convolution(kwargs, in_channels):
+    layer = MaskedConv2D(6, **kwargs)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 5, 6, in_channels)).astype("float32")
+    layer(x)  # build
+    for w in layer.weights:
+        w.assign(rng.normal(size=w.shape).astype("float32"))
+    full = keras.ops.convert_to_numpy(layer(x))
+    np.testing.assert_allclose(_raster_steps(layer, x), full, atol=1e-5)
+
+
+def test_pixel_step_ignores_later_pixels_in_the_cache():
+    # Values right of the current pixel in the current row (masked out)
+    # may be stale: the step must not read them.
+    layer = MaskedConv2D(4, 5, "B")
+    x = np.random.default_rng(0).normal(size=(1, 3, 5, 2)).astype("float32")
+    layer(x)
+    cache = layer.empty_cache(1, 5)
+    for col in range(5):
+        cache = layer.write_cache(cache, x[:, 0, col], col)
+    stale = layer.pixel_step(cache, 1)
+    cache = layer.empty_cache(1, 5)
+    for col in range(2):
+        cache = layer.write_cache(cache, x[:, 0, col], col)
+    np.testing.assert_allclose(stale, layer.pixel_step(cache, 1), atol=1e-6)
+
+
+def test_step_cache_and_weights_shapes():
+    layer = MaskedConv2D(8, 7, "A", channel_groups=1, dilation_rate=2)
+    layer.build((None, 10, 12, 3))
+    assert layer.cache_rows == 7 and layer.cache_padding == 6
+    assert tuple(layer.empty_cache(2, 12).shape) == (2, 7, 24, 3)
+    kernel, bias = layer.step_weights()
+    # Only the 3 rows above the centre and the centre row up to the
+    # centre are kept.
+    assert layer.step_taps == 3 * 7 + 4
+    assert tuple(kernel.shape) == ((3 * 7 + 4) * 3, 8)
+    assert tuple(bias.shape) == (8,)

@@ -2,9 +2,14 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from scipy import stats
 
 from keras_ar.heads import Categorical
+from keras_ar.heads import DiscretizedLogisticMixture
+from keras_ar.heads import Gaussian
+from keras_ar.heads import Standardized
 from keras_ar.models import PixelCNN
+from keras_ar.models.pixelcnn_backbone import PixelCNNBackbone
 from keras_ar.testing import assert_autoregressive
 from keras_ar.testing import dependency_matrix
 from keras_ar.testing import enumerate_events
@@ -23,8 +28,9 @@ def _tiny(event_shape=(4, 4, 1), head="bernoulli", **kwargs):
 
 
 def _randomize(model, scale=0.7, seed=0):
+    """Random backbone weights (the condition's too: they start at 0)."""
     rng = np.random.default_rng(seed)
-    for w in model.weights:
+    for w in model.backbone.weights:
         w.assign(rng.normal(0, scale, w.shape).astype("float32"))
 
 
@@ -40,7 +46,7 @@ def _param_positions(model, params):
     )
 
 
-def _model_dependencies(model, num_values, draws=3):
+def _model_dependencies(model, num_values, draws=3, condition=None):
     """Union of the dependencies measured around a few random inputs (a
     single input can hide a real dependency behind a dead ReLU)."""
     positions = np.arange(model.num_dims).reshape(model.event_shape)
@@ -49,9 +55,9 @@ def _model_dependencies(model, num_values, draws=3):
         x = np.random.default_rng(seed).integers(
             0, num_values, (1,) + model.event_shape
         )
-        params = model(x.astype("float32"))
+        params = model(x.astype("float32"), condition=condition)
         m = dependency_matrix(
-            lambda v: model(v),
+            lambda v: model(v, condition=condition),
             x,
             positions,
             _param_positions(model, params),
@@ -61,6 +67,21 @@ def _model_dependencies(model, num_values, draws=3):
     return matrix
 
 
+def _generation_order(model):
+    """`order[position]`: the generation step that writes each position,
+    as the model reports it (`generation_positions`)."""
+    shape = model.generation_shape()
+    order = np.full(model.num_dims, -1)
+    for step in range(model.generation_steps(shape)):
+        positions = model.generation_positions(step, {}, shape)
+        order[ops.convert_to_numpy(positions).ravel()] = step
+    assert (order >= 0).all()
+    return order
+
+
+# ----------------------------------------------------------------------
+# The autoregressive property
+# ----------------------------------------------------------------------
 def test_grey_pixelcnn_is_autoregressive():
     model = _tiny((5, 5, 1), num_residual_blocks=2)
     _randomize(model)
@@ -85,23 +106,45 @@ def test_conditional_pixelcnn_is_autoregressive_and_uses_condition():
     _randomize(model)
     x = np.random.default_rng(1).integers(0, 2, (1, 4, 4, 1))
     for label in range(3):
-        cond = np.array([label])
-        m = dependency_matrix(
-            lambda v, c=cond: model(v, condition=c),
-            x,
-            np.arange(16).reshape(4, 4, 1),
-            np.arange(16).reshape(4, 4, 1),
-            perturb=lambda v: 1 - v,
-        )
+        m = _model_dependencies(model, 2, condition=np.array([label]))
         assert_autoregressive(m, strict=True)
     a = ops.convert_to_numpy(model(x.astype("float32"), condition=[0]))
     b = ops.convert_to_numpy(model(x.astype("float32"), condition=[2]))
     assert not np.allclose(a, b)
 
 
-def test_blind_spot_is_documented():
+def test_vector_conditional_pixelcnn_is_autoregressive_and_uses_condition():
+    model = _tiny((4, 4, 1), condition_size=3)
+    assert model.condition_size == 3 and model.is_conditional
+    _randomize(model)
+    h = np.random.default_rng(2).normal(size=(1, 3)).astype("float32")
+    m = _model_dependencies(model, 2, condition=h)
+    assert_autoregressive(m, strict=True)
+    x = np.ones((1, 4, 4, 1), "float32")
+    a = ops.convert_to_numpy(model(x, condition=h))
+    b = ops.convert_to_numpy(model(x, condition=-h))
+    assert not np.allclose(a, b)
+
+
+def test_condition_starts_with_no_effect():
+    # Zero-initialised class embeddings and vector projections.
+    for kwargs, cond in (
+        ({"condition_classes": 3}, [2]),
+        ({"condition_size": 2}, [[3.0, -1.0]]),
+    ):
+        model = _tiny((3, 3, 1), **kwargs)
+        x = np.ones((1, 3, 3, 1), "float32")
+        zero = [0] if "condition_classes" in kwargs else [[0.0, 0.0]]
+        np.testing.assert_array_equal(
+            ops.convert_to_numpy(model(x, condition=cond)),
+            ops.convert_to_numpy(model(x, condition=zero)),
+        )
+
+
+def test_blind_spot():
     # Output at (r, c) never sees (r-1, c+4) with a 7x7 first layer, however
-    # deep the stack, although that pixel comes earlier in raster order.
+    # deep the stack, although that pixel comes earlier in the model's
+    # generation order.
     model = PixelCNN(
         (4, 9, 1),
         head="bernoulli",
@@ -114,11 +157,16 @@ def test_blind_spot_is_documented():
     assert_autoregressive(m, strict=True)
     width = 9
     target = 2 * width + 2  # (2, 2)
-    assert m[1 * width + 5, target]  # (1, 5) = c + 3 is seen
-    assert not m[1 * width + 6, target]  # (1, 6) = c + 4: the blind spot
-    assert 1 * width + 6 < target
+    seen, blind = 1 * width + 5, 1 * width + 6  # (1, 5) and (1, 6)
+    order = _generation_order(model)
+    assert order[seen] < order[target] and order[blind] < order[target]
+    assert m[seen, target]  # c + 3 is seen
+    assert not m[blind, target]  # c + 4, generated earlier: the blind spot
 
 
+# ----------------------------------------------------------------------
+# Exact likelihoods and the sampler's distribution
+# ----------------------------------------------------------------------
 @pytest.mark.parametrize(
     "event_shape, num_values",
     [((2, 2, 1), 2), ((1, 2, 1), 3), ((1, 1, 3), 3)],
@@ -134,14 +182,36 @@ def test_probabilities_sum_to_one(event_shape, num_values):
     np.testing.assert_allclose(probs.sum(), 1.0, rtol=1e-5)
 
 
-def test_conditional_probabilities_sum_to_one_per_class():
-    model = _tiny((2, 2, 1), condition_classes=2)
+@pytest.mark.parametrize(
+    "kwargs, conditions",
+    [
+        ({"condition_classes": 2}, [0, 1]),
+        ({"condition_size": 2}, [[0.5, -1.0], [2.0, 0.3]]),
+    ],
+)
+def test_conditional_probabilities_sum_to_one(kwargs, conditions):
+    model = _tiny((2, 2, 1), **kwargs)
     _randomize(model, scale=1.0)
     events = enumerate_events((2, 2, 1), 2)
-    for label in (0, 1):
-        cond = np.full(len(events), label)
-        total = np.exp(model.log_prob(events, condition=cond)).sum()
-        np.testing.assert_allclose(total, 1.0, rtol=1e-5)
+    totals = []
+    for cond in conditions:
+        cond = np.repeat(np.asarray([cond]), len(events), axis=0)
+        probs = np.exp(model.log_prob(events, condition=cond))
+        totals.append(probs)
+        np.testing.assert_allclose(probs.sum(), 1.0, rtol=1e-5)
+    assert not np.allclose(totals[0], totals[1])
+
+
+def test_sampler_draws_from_log_prob():
+    model = _tiny((2, 2, 1), head="bernoulli")
+    _randomize(model, scale=1.0)
+    events = enumerate_events((2, 2, 1), 2)
+    probs = np.exp(model.log_prob(events).astype("float64"))
+    samples = model.sample(4000, seed=7)
+    codes = samples.reshape(len(samples), -1) @ (2 ** np.arange(4)[::-1])
+    counts = np.bincount(codes, minlength=16)
+    expected = probs / probs.sum() * len(samples)
+    assert stats.chisquare(counts, expected).pvalue > 1e-3
 
 
 def test_fit_on_a_few_images_then_samples_them():
@@ -167,23 +237,110 @@ def test_fit_on_a_few_images_then_samples_them():
     assert any(np.array_equal(s, images[1]) for s in samples)
 
 
-def test_cached_sampling_equals_naive():
-    model = _tiny((9, 5, 1), head=3, num_residual_blocks=1)
-    _randomize(model, scale=0.5)
-    assert model.receptive_field_rows + 1 < 9  # the crop is really used
-    fast = model.sample(6, seed=11)
-    slow = model.sample(6, seed=11, use_cache=False)
+# ----------------------------------------------------------------------
+# Fast cached sampling == the naive full pass
+# ----------------------------------------------------------------------
+def _assert_cached_equals_naive(model, num_samples, seed=11, **kwargs):
+    fast = model.sample(num_samples, seed=seed, **kwargs)
+    slow = model.sample(num_samples, seed=seed, use_cache=False, **kwargs)
     np.testing.assert_array_equal(fast, slow)
+    return fast
+
+
+@pytest.mark.parametrize("num_samples", [1, 5])
+def test_cached_sampling_equals_naive_grey(num_samples):
+    model = _tiny((7, 5, 1), head=3, num_residual_blocks=2)
+    _randomize(model, scale=0.5)
+    fast = _assert_cached_equals_naive(model, num_samples)
+    assert len(np.unique(fast)) == 3  # non-trivial samples
     # With a progress bar the loop runs in compiled chunks: same samples.
-    np.testing.assert_array_equal(model.sample(6, seed=11, progress=True), fast)
+    np.testing.assert_array_equal(
+        model.sample(num_samples, seed=11, progress=True), fast
+    )
 
 
-def test_cached_sampling_equals_naive_rgb_conditional():
-    model = _tiny((7, 3, 3), head=4, condition_classes=2)
+@pytest.mark.parametrize("num_samples", [1, 4])
+def test_cached_sampling_equals_naive_rgb(num_samples):
+    model = _tiny((4, 5, 3), head=4, kernel_size=5, first_kernel_size=5)
     _randomize(model, scale=0.5)
-    fast = model.sample(4, condition=[0, 1, 0, 1], seed=5)
-    slow = model.sample(4, condition=[0, 1, 0, 1], seed=5, use_cache=False)
+    fast = _assert_cached_equals_naive(model, num_samples, seed=5)
+    np.testing.assert_array_equal(
+        model.sample(num_samples, seed=5, progress=True), fast
+    )
+
+
+def test_cached_sampling_equals_naive_class_conditional():
+    model = _tiny((5, 3, 3), head=4, condition_classes=2)
+    _randomize(model, scale=0.5)
+    _assert_cached_equals_naive(model, 4, seed=5, condition=[0, 1, 0, 1])
+    _assert_cached_equals_naive(model, 1, seed=5, condition=1)
+
+
+def test_cached_sampling_equals_naive_vector_conditional():
+    model = _tiny((5, 4, 1), head=3, condition_size=3)
+    _randomize(model, scale=0.5)
+    h = np.random.default_rng(0).normal(size=(3, 3)).astype("float32")
+    fast = _assert_cached_equals_naive(model, 3, seed=2, condition=h)
+    np.testing.assert_array_equal(
+        model.sample(3, seed=2, condition=h, progress=True), fast
+    )
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "bernoulli",
+        DiscretizedLogisticMixture(num_components=2, num_values=8),
+        Standardized(Gaussian(), (4, 3, 2)),
+    ],
+    ids=["bernoulli", "logistic_mixture", "standardized_gaussian"],
+)
+def test_cached_sampling_equals_naive_other_heads(head):
+    model = _tiny((4, 3, 2), head=head)
+    _randomize(model, scale=0.5)
+    if isinstance(head, Standardized):
+        rng = np.random.default_rng(1)
+        head.mean.assign(rng.normal(size=(4, 3, 2)).astype("float32"))
+        head.scale.assign(rng.uniform(0.5, 2, (4, 3, 2)).astype("float32"))
+    if not model.head.is_discrete:
+        # Continuous values: the step's matmuls and the full convolutions
+        # round differently (1 ulp), so the values agree to rounding.
+        np.testing.assert_allclose(
+            model.sample(3, seed=4),
+            model.sample(3, seed=4, use_cache=False),
+            rtol=1e-5,
+            atol=1e-5,
+        )
+        return
+    _assert_cached_equals_naive(model, 3, seed=4)
+
+
+@pytest.mark.parametrize("event_shape", [(5, 4, 1), (4, 3, 3)])
+def test_cached_complete_equals_naive(event_shape):
+    model = _tiny(event_shape, head=4, condition_classes=2)
+    _randomize(model, scale=0.5)
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 4, (3,) + event_shape)
+    known = rng.random((3,) + event_shape) < 0.5
+    kwargs = dict(condition=[0, 1, 1], seed=3)
+    fast = model.complete(x, known, **kwargs)
+    slow = model.complete(x, known, use_cache=False, **kwargs)
     np.testing.assert_array_equal(fast, slow)
+    np.testing.assert_array_equal(fast[known], x[known])
+    chunked = model.complete(x, known, progress=True, **kwargs)
+    np.testing.assert_array_equal(chunked, fast)
+
+
+def test_cached_step_runs_only_the_pixel_column():
+    model = _tiny((4, 4, 1), head=3)
+    _randomize(model, scale=0.5)
+
+    def full_pass(*args, **kwargs):
+        raise AssertionError("the cached step ran the full backbone")
+
+    expected = model.sample(2, seed=1, use_cache=False)
+    model.backbone.call = full_pass
+    np.testing.assert_array_equal(model.sample(2, seed=1), expected)
 
 
 def test_sampling_seed_determinism_and_range():
@@ -222,17 +379,29 @@ def test_complete_matches_sample_on_the_first_values():
     )
 
 
-def test_save_and_load_round_trip(tmp_path):
-    model = _tiny((3, 3, 3), head=Categorical(6), condition_classes=2)
+# ----------------------------------------------------------------------
+# Saving, configuration, errors
+# ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "kwargs, cond",
+    [
+        ({"condition_classes": 2}, np.array([0, 1, 1, 0])),
+        ({"condition_size": 2}, np.linspace(-1, 1, 8).reshape(4, 2)),
+    ],
+    ids=["class", "vector"],
+)
+def test_save_and_load_round_trip(tmp_path, kwargs, cond):
+    model = _tiny((3, 3, 3), head=Categorical(6), **kwargs)
     _randomize(model, scale=0.5)
     model.compile(optimizer="adam")
     x = np.random.default_rng(0).integers(0, 6, (4, 3, 3, 3))
-    cond = np.array([0, 1, 1, 0])
-    model.fit({"image": x, "label": cond}, epochs=1, verbose=0)
+    cond = cond.astype("float32" if "condition_size" in kwargs else "int64")
+    model.fit({"image": x, "condition": cond}, epochs=1, verbose=0)
     path = str(tmp_path / "model.keras")
     model.save(path)
     loaded = keras.saving.load_model(path)
     assert isinstance(loaded, PixelCNN)
+    assert isinstance(loaded.backbone, PixelCNNBackbone)
     config, loaded_config = model.get_config(), loaded.get_config()
     assert config.pop("head")["config"] == loaded_config.pop("head")["config"]
     assert config == loaded_config
@@ -240,10 +409,24 @@ def test_save_and_load_round_trip(tmp_path):
         loaded.log_prob(x, condition=cond), model.log_prob(x, condition=cond)
     )
     np.testing.assert_array_equal(
-        loaded.sample(2, condition=1, seed=3),
-        model.sample(2, condition=1, seed=3),
+        loaded.sample(2, condition=cond[:2], seed=3),
+        model.sample(2, condition=cond[:2], seed=3),
     )
-    loaded.fit({"image": x, "label": cond}, epochs=1, verbose=0)
+    loaded.fit({"image": x, "condition": cond}, epochs=1, verbose=0)
+
+
+def test_backbone_config_round_trip():
+    backbone = PixelCNNBackbone(
+        channels=3,
+        filters=6,
+        num_residual_blocks=2,
+        output_filters=9,
+        features_size=12,
+        condition_size=4,
+    )
+    clone = PixelCNNBackbone.from_config(backbone.get_config())
+    assert clone.get_config() == backbone.get_config()
+    assert clone.receptive_field_rows == 3 + 2
 
 
 def test_receptive_field_rows():
@@ -258,3 +441,19 @@ def test_constructor_errors():
         PixelCNN((4, 4, 3), filters=4)
     with pytest.raises(ValueError, match="height, width, channels"):
         PixelCNN((4, 4), filters=4)
+    with pytest.raises(ValueError, match="not both"):
+        _tiny(condition_classes=2, condition_size=3)
+    with pytest.raises(ValueError, match="condition_size"):
+        _tiny(condition_size=0)
+    with pytest.raises(ValueError, match="num_residual_blocks"):
+        _tiny(num_residual_blocks=-1)
+
+
+def test_condition_errors():
+    model = _tiny((3, 3, 1), condition_size=2)
+    with pytest.raises(ValueError, match="condition"):
+        model.sample(2, seed=0)  # missing
+    with pytest.raises(ValueError, match="shape"):
+        model.sample(2, condition=np.zeros((2, 3)), seed=0)
+    with pytest.raises(ValueError, match="not conditional"):
+        _tiny((3, 3, 1)).sample(2, condition=[1, 0], seed=0)

@@ -1,0 +1,295 @@
+"""PixelCNNBackbone: the masked-convolution stack of PixelCNN."""
+
+import keras
+from keras import ops
+
+from keras_ar.layers import MaskedConv2D
+from keras_ar.layers import PixelCNNResidualBlock
+from keras_ar.utils import validation
+
+#: The constructor arguments `get_config` returns.
+CONFIG_NAMES = (
+    "channels filters num_residual_blocks kernel_size first_kernel_size "
+    "output_filters features_size condition_classes condition_size"
+).split()
+
+
+@keras.saving.register_keras_serializable(package="keras_ar")
+class PixelCNNBackbone(keras.layers.Layer):
+    """PixelCNN's network: scaled images -> per-pixel head features.
+
+    A 7x7 mask-`"A"` convolution with `2h` filters, `num_residual_blocks`
+    residual blocks (1x1, `kernel_size`, 1x1 mask-`"B"` convolutions), then
+    ReLU, a 1x1 mask-`"B"` convolution with `output_filters` filters, ReLU,
+    and a 1x1 mask-`"B"` convolution to `features_size` features (paper,
+    table 1). The features at pixel `(i, j)`, channel group `g`, depend only
+    on pixels before `(i, j)` in raster order and on channel groups `< g`
+    of `(i, j)` itself (with a blind spot to the upper right).
+
+    A condition adds a learned bias before every block and before the
+    output layers: a per-class embedding (`condition_classes`), or a linear
+    projection of a vector `h` (`condition_size`; conditional PixelCNN,
+    van den Oord et al. 2016b, eq. 4); both start at zero.
+
+    Fast generation (Ramachandran et al., "Fast Generation for
+    Convolutional Autoregressive Models", ICLR workshop 2017): in raster
+    order, each layer's output at one pixel needs only its inputs at
+    earlier pixels (the masks hide the others), so `step` computes the
+    network's column at the current pixel alone from `build_cache`'s
+    caches of the `k x k` convolutions' inputs (windows of the rows a
+    pixel reads), writing the pixel's inputs as it goes. `write_inputs`
+    adds a pixel of the scaled image; `next_row` starts an image row.
+
+    Args:
+        channels: channels of the image (channel groups: 3 for RGB).
+        filters: `h`; the residual stream has `2h` channels.
+        num_residual_blocks: number of residual blocks.
+        kernel_size: size of the blocks' masked convolutions.
+        first_kernel_size: size of the mask-`"A"` input convolution.
+        output_filters: width of the 1x1 output layers.
+        features_size: features per pixel (`head.features_size(channels)`),
+            a multiple of `channels`.
+        condition_classes: classes of a class condition, or `None`.
+        condition_size: length of a vector condition, or `None`.
+        **kwargs: `keras.layers.Layer` arguments.
+
+    Example:
+
+    >>> import numpy as np
+    >>> backbone = PixelCNNBackbone(channels=3, filters=6,
+    ...                             num_residual_blocks=1, output_filters=6,
+    ...                             features_size=12, condition_size=2)
+    >>> x = np.zeros((2, 5, 5, 3), "float32")
+    >>> c = {"condition": np.ones((2, 2), "float32")}
+    >>> tuple(backbone(x, condition=c).shape)
+    (2, 5, 5, 12)
+    """
+
+    def __init__(
+        self,
+        channels=1,
+        filters=64,
+        num_residual_blocks=5,
+        kernel_size=3,
+        first_kernel_size=7,
+        output_filters=256,
+        features_size=256,
+        condition_classes=None,
+        condition_size=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        check = validation.check_positive_int
+        self.channels = check(channels, "channels")
+        self.filters = check(filters, "filters")
+        self.num_residual_blocks = validation.check_non_negative_int(
+            num_residual_blocks, "num_residual_blocks"
+        )
+        self.kernel_size = check(kernel_size, "kernel_size")
+        self.first_kernel_size = check(first_kernel_size, "first_kernel_size")
+        self.output_filters = check(output_filters, "output_filters")
+        self.features_size = check(features_size, "features_size")
+        optional = validation.check_optional_positive_int
+        self.condition_classes = optional(
+            condition_classes, "condition_classes"
+        )
+        self.condition_size = optional(condition_size, "condition_size")
+        if condition_classes is not None and condition_size is not None:
+            raise ValueError(
+                "Pass `condition_classes` or `condition_size`, not both. "
+                f"Received: condition_classes={condition_classes}, "
+                f"condition_size={condition_size}"
+            )
+        for name in ("filters", "output_filters", "features_size"):
+            if getattr(self, name) % self.channels:
+                raise ValueError(
+                    "`filters`, `output_filters` and `features_size` must be "
+                    f"multiples of the number of channels ({self.channels}), "
+                    f"one group per channel. Received: {name}="
+                    f"{getattr(self, name)}"
+                )
+        conv = dict(channel_groups=self.channels, dtype=self.dtype_policy)
+        width = 2 * self.filters
+        self.input_conv = MaskedConv2D(
+            width, self.first_kernel_size, "A", name="input_conv", **conv
+        )
+        self.blocks = [
+            PixelCNNResidualBlock(
+                self.filters,
+                self.kernel_size,
+                self.channels,
+                name=f"residual_block_{i}",
+                dtype=self.dtype_policy,
+            )
+            for i in range(self.num_residual_blocks)
+        ]
+        self.output_conv = MaskedConv2D(
+            self.output_filters, 1, "B", name="output_conv", **conv
+        )
+        self.features_conv = MaskedConv2D(
+            self.features_size, 1, "B", name="params_conv", **conv
+        )
+        self.condition_layers = [
+            self._condition_layer(i, width)
+            for i in range(self.num_residual_blocks + 1)
+            if self.condition_classes or self.condition_size
+        ]
+
+    def _condition_layer(self, index, width):
+        if self.condition_classes is not None:
+            return keras.layers.Embedding(
+                self.condition_classes,
+                width,
+                embeddings_initializer="zeros",
+                name=f"condition_embedding_{index}",
+                dtype=self.dtype_policy,
+            )
+        return keras.layers.Dense(
+            width,
+            use_bias=False,
+            kernel_initializer="zeros",
+            name=f"condition_projection_{index}",
+            dtype=self.dtype_policy,
+        )
+
+    def build(self, input_shape):
+        shape = tuple(input_shape[:-1])
+        self.input_conv.build(tuple(input_shape))
+        for block in self.blocks:
+            block.build(shape + (2 * self.filters,))
+        self.output_conv.build(shape + (2 * self.filters,))
+        self.features_conv.build(shape + (self.output_filters,))
+        for layer in self.condition_layers:
+            size = (self.condition_size,) if self.condition_size else ()
+            layer.build((None,) + size)
+        self.built = True
+
+    @property
+    def receptive_field_rows(self):
+        """How many rows above a pixel its features can see."""
+        return self.first_kernel_size // 2 + self.num_residual_blocks * (
+            self.kernel_size // 2
+        )
+
+    def condition_biases(self, condition):
+        """The `num_residual_blocks + 1` biases `(batch, 2h)` a condition
+        adds (before each block and before the output layers), or `None`
+        for an unconditional backbone."""
+        if not self.condition_layers:
+            return None
+        value = condition["condition"]
+        if self.condition_classes is not None:
+            value = ops.reshape(ops.cast(value, "int32"), (-1,))
+        else:
+            value = ops.cast(value, self.compute_dtype)
+        return [layer(value) for layer in self.condition_layers]
+
+    def call(self, inputs, condition=None, training=None):
+        biases = self.condition_biases(condition)
+        h = self.input_conv(inputs)
+        for i in range(self.num_residual_blocks + 1):
+            if biases is not None:
+                bias = ops.reshape(biases[i], (-1, 1, 1, 2 * self.filters))
+                h = h + ops.cast(bias, h.dtype)
+            if i < self.num_residual_blocks:
+                h = self.blocks[i](h)
+        h = self.output_conv(ops.relu(h))
+        return self.features_conv(ops.relu(h))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.features_size,)
+
+    # ------------------------------------------------------------------
+    # Fast generation (Ramachandran et al. 2017)
+    # ------------------------------------------------------------------
+    def build_cache(self, batch_size, width, condition=None):
+        """The state of a fast generation, a dict of tensors: `"rows_*"`,
+        the input caches of the `k x k` convolutions (windows of the rows
+        a pixel reads, see `MaskedConv2D.empty_cache`); `"weights_*"`,
+        the masked step weights, computed once; `"bias_{i}"`, the
+        condition's biases."""
+
+        def batched(weights):
+            # Biases broadcast to `(batch, n)`: on CPU, TensorFlow fuses a
+            # matmul and a 1-D bias into one op, 3x slower on one pixel.
+            return [
+                ops.broadcast_to(w, (batch_size, w.shape[-1])) if j % 2 else w
+                for j, w in enumerate(weights)
+            ]
+
+        cache = {
+            "rows_inputs": self.input_conv.empty_cache(batch_size, width),
+            "weights_inputs": batched(self.input_conv.step_weights()),
+            "weights_output": batched(self.output_conv.step_weights()),
+        }
+        for i, block in enumerate(self.blocks):
+            cache[f"rows_{i}"] = block.empty_cache(batch_size, width)
+            cache[f"weights_{i}"] = batched(block.step_weights())
+        # The last layer by channel, channel-major: a step slices (no copy)
+        # and computes only the features of the channel it samples.
+        kernel, bias = self.features_conv.step_weights()
+        group = self.features_size // self.channels
+        kernel = ops.reshape(kernel, (-1, self.channels, group))
+        bias = ops.reshape(bias, (self.channels, 1, group))
+        cache["weights_features"] = [
+            ops.transpose(kernel, (1, 0, 2)),
+            ops.broadcast_to(bias, (self.channels, batch_size, group)),
+        ]
+        for i, bias in enumerate(self.condition_biases(condition) or ()):
+            cache[f"bias_{i}"] = ops.cast(bias, self.compute_dtype)
+        return cache
+
+    def write_inputs(self, cache, values, col):
+        """`cache` with the scaled image's values `(batch, channels)` at
+        column `col` of the current row written."""
+        cache = dict(cache)
+        cache["rows_inputs"] = self.input_conv.write_cache(
+            cache["rows_inputs"], values, col
+        )
+        return cache
+
+    def next_row(self, cache, condition=None):
+        """`cache` moved on to the next image row (when `condition`, a
+        scalar bool tensor, is true; in one `keras.ops.cond`)."""
+        rows = {k: v for k, v in cache.items() if k.startswith("rows_")}
+
+        def move():
+            return {k: MaskedConv2D.next_row(v) for k, v in rows.items()}
+
+        if condition is None:
+            return {**cache, **move()}
+        return {**cache, **ops.cond(condition, move, lambda: rows)}
+
+    def step(self, cache, col, channel):
+        """`(features, cache)` at column `col` of the current row: the
+        features of group `channel` (`self(x)[:, row, col]` restricted to
+        it, `(batch, features_size // channels)`) and the cache with the
+        pixel's convolution inputs written. The input cache must hold
+        every earlier pixel and the pixel's channels before `channel`
+        (`write_inputs`, `next_row`); `col`, `channel`: int scalars."""
+        cache = dict(cache)
+        h = self.input_conv.pixel_step(
+            cache["rows_inputs"], col, cache["weights_inputs"]
+        )
+        for i in range(self.num_residual_blocks + 1):
+            if f"bias_{i}" in cache:
+                h = h + ops.cast(cache[f"bias_{i}"], h.dtype)
+            if i < self.num_residual_blocks:
+                h, cache[f"rows_{i}"] = self.blocks[i].step(
+                    h, cache[f"rows_{i}"], col, cache[f"weights_{i}"]
+                )
+        weights = cache["weights_output"]
+        h = ops.relu(self.output_conv.vector_step(ops.relu(h), weights))
+        kernel, bias = cache["weights_features"]
+        if self.channels > 1:
+            kernel = ops.slice(kernel, (channel, 0, 0), (1,) + kernel.shape[1:])
+            size = (1, ops.shape(h)[0], bias.shape[-1])
+            bias = ops.slice(bias, (channel, 0, 0), size)
+        kernel = ops.reshape(kernel, kernel.shape[1:])
+        bias = ops.reshape(bias, (-1, bias.shape[-1]))
+        return ops.matmul(ops.cast(h, kernel.dtype), kernel) + bias, cache
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({name: getattr(self, name) for name in CONFIG_NAMES})
+        return config
