@@ -7,6 +7,7 @@ from keras_ar.layers.made_masks import made_hidden_degrees
 from keras_ar.layers.made_masks import made_input_degrees
 from keras_ar.layers.made_masks import made_masks
 from keras_ar.layers.masked_conv2d import MaskedConv2D
+from keras_ar.layers.masked_conv2d import channel_groups_of
 from keras_ar.layers.masked_conv2d import pixelcnn_mask
 from keras_ar.layers.masked_dense import MaskedDense
 from keras_ar.layers.pixelcnn_residual_block import PixelCNNResidualBlock
@@ -16,6 +17,7 @@ __all__ = [
     "CausalDilatedConv1D",
     "WaveNetBlock",
     "MaskedConv2D",
+    "channel_groups_of",
     "MaskedDense",
     "PixelCNNResidualBlock",
     "degree_mask",

@@ -5,20 +5,34 @@ import numpy as np
 from keras import ops
 
 
+def channel_groups_of(channels, groups):
+    """The channel group of each of `channels` features: `floor(i * groups
+    / channels)`, consecutive blocks of (nearly) equal size.
+
+    Example:
+
+    >>> channel_groups_of(8, 3).tolist()
+    [0, 0, 0, 1, 1, 1, 2, 2]
+    """
+    return (np.arange(channels) * groups) // channels
+
+
 def pixelcnn_mask(kernel_size, in_channels, out_channels, mask_type, groups=1):
     """Builds the PixelCNN kernel mask as a NumPy array.
 
     The mask has the kernel's shape `(kh, kw, in_channels, out_channels)`.
     Positions above the centre row, and left of the centre in the centre row,
     are connected. At the centre position, input and output channels are split
-    into `groups` consecutive blocks (R, G, B for colour images): with mask
-    `"A"` output group `g` sees input groups `< g`, with mask `"B"` it sees
-    input groups `<= g`. Everything else is zero.
+    into `groups` consecutive blocks (R, G, B for colour images; channel `i`
+    of `n` is in group `floor(i * groups / n)`, so `n` need not be a
+    multiple of `groups`): with mask `"A"` output group `g` sees input
+    groups `< g`, with mask `"B"` it sees input groups `<= g`. Everything
+    else is zero.
 
     Args:
         kernel_size: `(kh, kw)`, both odd.
-        in_channels: number of input channels, divisible by `groups`.
-        out_channels: number of output channels, divisible by `groups`.
+        in_channels: number of input channels, at least `groups`.
+        out_channels: number of output channels, at least `groups`.
         mask_type: `"A"` (first layer: excludes the current pixel's own
             channel group) or `"B"` (later layers: includes it).
         groups: number of channel groups (1 for grey, 3 for RGB).
@@ -31,8 +45,8 @@ def pixelcnn_mask(kernel_size, in_channels, out_channels, mask_type, groups=1):
     mask = np.zeros((kh, kw, in_channels, out_channels), dtype="float32")
     mask[:cy] = 1.0
     mask[cy, :cx] = 1.0
-    in_group = np.arange(in_channels) // (in_channels // groups)
-    out_group = np.arange(out_channels) // (out_channels // groups)
+    in_group = channel_groups_of(in_channels, groups)
+    out_group = channel_groups_of(out_channels, groups)
     if mask_type == "A":
         centre = in_group[:, None] < out_group[None, :]
     else:
@@ -75,7 +89,7 @@ class MaskedConv2D(keras.layers.Conv2D):
     Neural Networks", ICML 2016, sections 3.4 and 3.5.
 
     Args:
-        filters: number of output channels (divisible by `channel_groups`).
+        filters: number of output channels (at least `channel_groups`).
         kernel_size: int or `(kh, kw)`, odd sizes.
         mask_type: `"A"` or `"B"`.
         channel_groups: number of channel groups (3 for RGB images, 1 for
@@ -125,19 +139,20 @@ class MaskedConv2D(keras.layers.Conv2D):
                 "`kernel_size` must be odd in both dimensions. Received: "
                 f"kernel_size={self.kernel_size}"
             )
-        if int(channel_groups) < 1 or filters % int(channel_groups) != 0:
+        if int(channel_groups) < 1 or filters < int(channel_groups):
             raise ValueError(
-                "`filters` must be divisible by `channel_groups`. Received: "
-                f"filters={filters}, channel_groups={channel_groups}"
+                "`filters` must be at least `channel_groups` (one feature "
+                f"per group at least). Received: filters={filters}, "
+                f"channel_groups={channel_groups}"
             )
         self.mask_type = mask_type
         self.channel_groups = int(channel_groups)
 
     def build(self, input_shape):
         in_channels = input_shape[-1]
-        if in_channels is None or in_channels % self.channel_groups != 0:
+        if in_channels is None or in_channels < self.channel_groups:
             raise ValueError(
-                "The number of input channels must be divisible by "
+                "The number of input channels must be at least "
                 f"`channel_groups`={self.channel_groups}. Received input "
                 f"shape: {input_shape}"
             )

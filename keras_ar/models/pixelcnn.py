@@ -38,8 +38,8 @@ class PixelCNN(AutoregressiveModel):
         event_shape: `(height, width, channels)`.
         head: a `keras_ar.heads` head; default `Categorical(256)`, or
             `"bernoulli"` / `"categorical"` / an int number of classes.
-        filters: `h`; the residual stream has `2h` channels. Must be a
-            multiple of `channels` (channel groups).
+        filters: `h`; the residual stream has `2h` channels, split into
+            `channels` nearly equal channel groups (R, G, B).
         num_residual_blocks: number of residual blocks.
         kernel_size: size of the blocks' masked convolutions.
         first_kernel_size: size of the mask-`"A"` input convolution.
@@ -88,12 +88,6 @@ class PixelCNN(AutoregressiveModel):
                 f"Received: event_shape={event_shape}"
             )
         channels = self.channels
-        if filters % channels or output_filters % channels:
-            raise ValueError(
-                "`filters` and `output_filters` must be multiples of the "
-                f"number of channels ({channels}), one group per channel. "
-                f"Received: filters={filters}, output_filters={output_filters}"
-            )
         self.condition_size = getattr(spec.part("condition"), "size", None)
         self.backbone = PixelCNNBackbone(
             channels=channels,

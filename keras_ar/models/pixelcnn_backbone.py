@@ -100,14 +100,19 @@ class PixelCNNBackbone(keras.layers.Layer):
                 f"Received: condition_classes={condition_classes}, "
                 f"condition_size={condition_size}"
             )
-        for name in ("filters", "output_filters", "features_size"):
-            if getattr(self, name) % self.channels:
+        for name in ("filters", "output_filters"):
+            if getattr(self, name) < self.channels:
                 raise ValueError(
-                    "`filters`, `output_filters` and `features_size` must be "
-                    f"multiples of the number of channels ({self.channels}), "
-                    f"one group per channel. Received: {name}="
-                    f"{getattr(self, name)}"
+                    f"`{name}` must be at least the number of channels "
+                    f"({self.channels}), one channel group each. Received: "
+                    f"{name}={getattr(self, name)}"
                 )
+        if self.features_size % self.channels:
+            raise ValueError(
+                "`features_size` must be a multiple of the number of "
+                f"channels ({self.channels}): the head's parameters of each "
+                f"channel. Received: features_size={self.features_size}"
+            )
         conv = dict(channel_groups=self.channels, dtype=self.dtype_policy)
         width = 2 * self.filters
         self.input_conv = MaskedConv2D(

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from keras_ar.layers import MaskedConv2D
+from keras_ar.layers import channel_groups_of
 from keras_ar.layers import pixelcnn_mask
 from keras_ar.testing import assert_autoregressive
 from keras_ar.testing import dependency_matrix
@@ -111,7 +112,7 @@ def test_mixed_precision():
     [
         ({"filters": 4, "kernel_size": 3, "mask_type": "C"}, "mask_type"),
         ({"filters": 4, "kernel_size": 2}, "odd"),
-        ({"filters": 4, "kernel_size": 3, "channel_groups": 3}, "divisible"),
+        ({"filters": 2, "kernel_size": 3, "channel_groups": 3}, "at least"),
         ({"filters": 4, "kernel_size": 3, "padding": "valid"}, "padding"),
     ],
 )
@@ -122,8 +123,19 @@ def test_bad_arguments(kwargs, message):
 
 def test_bad_input_channels():
     layer = MaskedConv2D(6, 3, channel_groups=3)
-    with pytest.raises(ValueError, match="divisible"):
+    with pytest.raises(ValueError, match="at least"):
         layer(np.zeros((1, 4, 4, 2), "float32"))
+
+
+def test_uneven_channel_groups_keep_the_channel_order():
+    # 4 outputs and 5 inputs in 3 groups: [0, 0, 1, 2] and [0, 0, 1, 1, 2].
+    mask = pixelcnn_mask((1, 1), 5, 4, "A", groups=3)[0, 0]
+    in_group = channel_groups_of(5, 3)
+    out_group = channel_groups_of(4, 3)
+    np.testing.assert_array_equal(
+        mask, (in_group[:, None] < out_group[None, :]).astype("float32")
+    )
+    assert out_group.tolist() == [0, 0, 1, 2]
 
 
 def _raster_steps(layer, x):

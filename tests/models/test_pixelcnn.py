@@ -436,9 +436,25 @@ def test_receptive_field_rows():
     assert model.receptive_field_rows == 3 + 3
 
 
+def test_default_rgb_model_splits_uneven_channel_groups():
+    # filters=64, output_filters=256 are not multiples of 3: the groups are
+    # nearly equal consecutive blocks, and the model stays autoregressive
+    # with cached sampling equal to the naive pass.
+    model = PixelCNN(
+        (3, 3, 3), head=4, filters=4, output_filters=5, num_residual_blocks=1
+    )
+    _randomize(model)
+    m = _model_dependencies(model, 4)
+    assert_autoregressive(m, strict=True)
+    np.testing.assert_array_equal(
+        model.sample(3, seed=2), model.sample(3, seed=2, use_cache=False)
+    )
+    assert PixelCNN((4, 4, 3)).backbone.filters == 64
+
+
 def test_constructor_errors():
-    with pytest.raises(ValueError, match="multiples"):
-        PixelCNN((4, 4, 3), filters=4)
+    with pytest.raises(ValueError, match="at least the number of channels"):
+        PixelCNN((4, 4, 3), filters=2)
     with pytest.raises(ValueError, match="height, width, channels"):
         PixelCNN((4, 4), filters=4)
     with pytest.raises(ValueError, match="not both"):
