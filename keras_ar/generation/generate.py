@@ -57,21 +57,24 @@ def run_generation(
     noise = draw_noise(model, x.shape, seed)
     temperature = np.asarray(temperature, "float32")
     sampler = Sampler(model)
+    # One compiled function per event shape: a sequence model's loop bound
+    # is the (static) length, and a retrace with a `None` length would lose
+    # it.
     functions = model.generation_functions
     jit = model.generation_jit_compile(use_cache)
     if not progress:
         generate = functions.get(
-            ("generate", use_cache),
+            ("generate", use_cache, shape),
             lambda x, k, n, t, c: sampler.generate(x, k, n, t, c, use_cache),
             jit_compile=jit,
         )
         return _finish(model, generate(x, known, noise, temperature, condition))
     build = functions.get(
-        ("generation_cache", use_cache),
+        ("generation_cache", use_cache, shape),
         lambda x, k, n, c: sampler.build_cache(x, k, n, c, use_cache),
     )
     run = functions.get(
-        ("generation_steps", use_cache),
+        ("generation_steps", use_cache, shape),
         lambda x, k, n, t, a, b, cache: sampler.run(
             x, k, n, t, cache, a, b, use_cache
         ),

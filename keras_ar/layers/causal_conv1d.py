@@ -3,17 +3,7 @@
 import keras
 from keras import ops
 
-
-def _positive_int(value, name):
-    try:
-        ok = not isinstance(value, bool) and int(value) == value >= 1
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise ValueError(
-            f"`{name}` must be a positive integer. Received: {name}={value!r}"
-        )
-    return int(value)
+from keras_ar.utils.validation import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="keras_ar")
@@ -39,7 +29,10 @@ class CausalDilatedConv1D(keras.layers.Layer):
     generation never recomputes the past: the cost of a step does not grow
     with the length of the sequence. `initial_state(batch_size)` is the
     all-zero queue, matching the zero padding of the full call, so stepping
-    through a sequence gives the same outputs as `call` on it.
+    through a sequence gives the same outputs as `call` on it. Given the
+    time `index` too, `step` treats the queue as a ring buffer and writes
+    one slot instead of shifting the whole queue (what WaveNet's compiled
+    generation loop does).
 
     References: van den Oord et al., "WaveNet: A Generative Model for Raw
     Audio", 2016, section 2.1; Paine et al., "Fast Wavenet Generation
@@ -82,9 +75,9 @@ class CausalDilatedConv1D(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.filters = _positive_int(filters, "filters")
-        self.kernel_size = _positive_int(kernel_size, "kernel_size")
-        self.dilation_rate = _positive_int(dilation_rate, "dilation_rate")
+        self.filters = check_positive_int(filters, "filters")
+        self.kernel_size = check_positive_int(kernel_size, "kernel_size")
+        self.dilation_rate = check_positive_int(dilation_rate, "dilation_rate")
         self.use_bias = bool(use_bias)
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
@@ -180,14 +173,21 @@ class CausalDilatedConv1D(keras.layers.Layer):
             dtype=dtype or self.compute_dtype,
         )
 
-    def step(self, new_input, state):
+    def step(self, new_input, state, index=None):
         """One output step from the newest input and the queue.
 
         Args:
             new_input: the input at time `t`, `(batch, in_channels)`.
-            state: the inputs at `t - state_size .. t - 1`, `(batch,
-                state_size, in_channels)` (from `initial_state` or the
-                previous `step`).
+            state: the queue of past inputs, `(batch, state_size,
+                in_channels)` (from `initial_state` or the previous
+                `step`). Without `index` it holds the inputs at `t -
+                state_size .. t - 1` in order and is shifted by one at
+                every step; with `index` it is a ring buffer: the input
+                at time `s` lives in slot `s % state_size` and only that
+                slot is written (no copy of the queue per step).
+            index: the time `t` (int or scalar int tensor), for the ring
+                buffer; the same `index` must count 0, 1, 2, ... from an
+                `initial_state`.
 
         Returns:
             `(output, new_state)`: the output at time `t`, `(batch,
@@ -196,25 +196,34 @@ class CausalDilatedConv1D(keras.layers.Layer):
         self._check_rank(new_input.shape, 2, "`new_input`")
         self._check_channels(new_input.shape, "`new_input`")
         self._check_rank(state.shape, 3, "`state`")
-        if state.shape[1] is not None and state.shape[1] != self.state_size:
+        size = self.state_size
+        if state.shape[1] is not None and state.shape[1] != size:
             raise ValueError(
-                f"`state` must hold the last {self.state_size} inputs, shape "
-                f"(batch, {self.state_size}, {self.input_channels}). "
+                f"`state` must hold the last {size} inputs, shape "
+                f"(batch, {size}, {self.input_channels}). "
                 f"Received shape {tuple(state.shape)}."
             )
-        x = ops.cast(new_input, self.compute_dtype)
+        x = ops.expand_dims(ops.cast(new_input, self.compute_dtype), 1)
         state = ops.cast(state, self.compute_dtype)
-        window = ops.concatenate([state, ops.expand_dims(x, 1)], axis=1)
-        if self.kernel_size == 1:
-            taps = ops.expand_dims(x, 1)
+        d, k = self.dilation_rate, self.kernel_size
+        if size == 0:
+            taps = x
+        elif index is None:
+            window = ops.concatenate([state, x], axis=1)
+            taps = ops.take(window, [j * d for j in range(k)], axis=1)
+            state = window[:, 1:]
         else:
-            index = [j * self.dilation_rate for j in range(self.kernel_size)]
-            taps = ops.take(window, index, axis=1)
+            index = ops.cast(index, "int32")
+            # Tap j reads time t - size + j * d: slot (t + j * d) % size.
+            offsets = ops.convert_to_tensor([j * d for j in range(k - 1)])
+            slots = ops.mod(index + ops.cast(offsets, "int32"), size)
+            taps = ops.concatenate([ops.take(state, slots, axis=1), x], 1)
+            state = ops.slice_update(state, (0, ops.mod(index, size), 0), x)
         kernel = ops.cast(self.kernel, self.compute_dtype)
         y = ops.einsum("bki,kio->bo", taps, kernel)
         if self.bias is not None:
             y = y + ops.cast(self.bias, self.compute_dtype)
-        return y, window[:, 1:]
+        return y, state
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.filters,)

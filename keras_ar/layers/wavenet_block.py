@@ -4,6 +4,8 @@ import keras
 from keras import ops
 
 from keras_ar.layers.causal_conv1d import CausalDilatedConv1D
+from keras_ar.utils.validation import check_optional_positive_int
+from keras_ar.utils.validation import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="keras_ar")
@@ -77,26 +79,20 @@ class WaveNetBlock(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.residual_channels = int(residual_channels)
-        self.skip_channels = int(skip_channels)
-        self.kernel_size = int(kernel_size)
-        self.dilation_rate = int(dilation_rate)
-        self.gate_channels = int(gate_channels or residual_channels)
-        for name in ("residual_channels", "skip_channels", "gate_channels"):
-            if getattr(self, name) < 1:
-                raise ValueError(
-                    f"`{name}` must be a positive integer. Received: "
-                    f"{name}={getattr(self, name)}"
-                )
-        self.global_condition_channels = (
-            None
-            if global_condition_channels is None
-            else int(global_condition_channels)
+        self.residual_channels = check_positive_int(
+            residual_channels, "residual_channels"
         )
-        self.local_condition_channels = (
-            None
-            if local_condition_channels is None
-            else int(local_condition_channels)
+        self.skip_channels = check_positive_int(skip_channels, "skip_channels")
+        self.kernel_size = check_positive_int(kernel_size, "kernel_size")
+        self.dilation_rate = check_positive_int(dilation_rate, "dilation_rate")
+        self.gate_channels = check_positive_int(
+            gate_channels or residual_channels, "gate_channels"
+        )
+        self.global_condition_channels = check_optional_positive_int(
+            global_condition_channels, "global_condition_channels"
+        )
+        self.local_condition_channels = check_optional_positive_int(
+            local_condition_channels, "local_condition_channels"
         )
         policy = self.dtype_policy
         self.dilated_conv = CausalDilatedConv1D(
@@ -253,7 +249,12 @@ class WaveNetBlock(keras.layers.Layer):
         return self.dilated_conv.initial_state(batch_size, dtype)
 
     def step(
-        self, new_input, state, global_condition=None, local_condition=None
+        self,
+        new_input,
+        state,
+        global_condition=None,
+        local_condition=None,
+        index=None,
     ):
         """One time step, from the newest input and the queue.
 
@@ -264,6 +265,8 @@ class WaveNetBlock(keras.layers.Layer):
                 `None`.
             local_condition: the local condition at time `t`,
                 `(batch, local_condition_channels)`, or `None`.
+            index: the time `t` for a ring-buffer queue (see
+                `CausalDilatedConv1D.step`), or `None`.
 
         Returns:
             `((residual_output, skip), new_state)` at time `t`, each output
@@ -271,7 +274,7 @@ class WaveNetBlock(keras.layers.Layer):
         """
         self._check_conditions(new_input, global_condition, local_condition, 2)
         x = ops.cast(new_input, self.compute_dtype)
-        a, state = self.dilated_conv.step(x, state)
+        a, state = self.dilated_conv.step(x, state, index)
         z = self._gate(a, global_condition, local_condition, False)
         return (self._residual(x, z), self.skip_projection(z)), state
 

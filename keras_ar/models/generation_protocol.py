@@ -41,6 +41,11 @@ class GenerationProtocol:
         length = validation.check_positive_int(length, "length")
         return (length,) + tuple(self.event_shape[1:])
 
+    def generation_orders(self):
+        """The orders generation may follow, each a permutation of the flat
+        positions (first generated first); `[None]` is row-major order."""
+        return [None]
+
     def generation_steps(self, shape):
         """Sequential steps to generate events of `shape` (no batch)."""
         return math.prod(shape)

@@ -187,6 +187,10 @@ class MADE(AutoregressiveModel):
         0's is the model's `call` and perturbation order."""
         return np.argsort(self.input_degrees(mask_index), kind="stable")
 
+    def generation_orders(self):
+        """The orders of the ensemble's masks (sampling picks one)."""
+        return [self.sampling_order(k) for k in range(self.ensemble_size)]
+
     def _params_for_mask(self, x, condition, mask_index):
         features = self.backbone(
             self.head.encode_inputs(x),

@@ -66,6 +66,7 @@ def forecast(
     num_samples = validation.check_positive_int(num_samples, "num_samples")
     levels = validation.check_quantile_levels(quantiles)
     flat = len(model.event_shape) == 1
+    _check_natural_order(model)
     channels = 1 if flat else model.channels
     context, axes = _as_batch(np.asarray(context), channels, flat)
     spec = model.condition_spec
@@ -103,6 +104,22 @@ def forecast(
     paths = paths.reshape((batch, num_samples, length, channels))
     paths = paths[:, :, known_steps:total]
     return _summary(paths, levels, axes)
+
+
+def _check_natural_order(model):
+    """A forecast continues a context: the model must generate the values
+    after it from it, i.e. in their natural order."""
+    natural = np.arange(model.num_dims)
+    for order in model.generation_orders():
+        if order is not None and not np.array_equal(order, natural):
+            raise ValueError(
+                f"{model.__class__.__name__} generates its values in another "
+                "order than their natural one (e.g. MADE with "
+                "order='random' or order-agnostic masks), so its samples "
+                "are not conditioned on a context at the start. Forecast "
+                "with a model in natural order. Received an order starting "
+                f"{np.asarray(order)[:5].tolist()}."
+            )
 
 
 def _as_batch(context, channels, flat):

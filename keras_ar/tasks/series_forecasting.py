@@ -10,6 +10,7 @@ from keras_ar.heads.mixture_of_gaussians import MixtureOfGaussians
 from keras_ar.heads.standardized import Standardized
 from keras_ar.models.wavenet import WaveNet
 from keras_ar.tasks.forecasting import forecast
+from keras_ar.utils import validation
 
 
 def series_windows(values, length, max_windows=None, seed=0):
@@ -158,6 +159,11 @@ def forecast_series(
     """Forecasts a series with a model from `fit_series_wavenet` (or any
     sequence model over the series' values).
 
+    Works with any model `keras_ar.tasks.forecast` accepts: a WaveNet
+    (only the last `receptive_field` values matter), or a model of
+    fixed-length windows of the series, `(L,)` (MADE, NADE) or `(L, 1)`,
+    which is given the last `L - steps` values as its context.
+
     Args:
         model: the `WaveNet` returned by `fit_series_wavenet`, or any
             model `keras_ar.tasks.forecast` accepts.
@@ -192,6 +198,19 @@ def forecast_series(
             "`history` needs at least 2 values with difference=True. "
             f"Received {len(history)}."
         )
+    steps = validation.check_positive_int(steps, "steps")
+    if not model.variable_length:
+        # A model of fixed windows sees the last values that leave room
+        # for the forecast in one window.
+        room = model.event_shape[0] - steps
+        if room < 1:
+            raise ValueError(
+                f"{model.__class__.__name__} models windows of "
+                f"{model.event_shape[0]} values: it can forecast at most "
+                f"{model.event_shape[0] - 1} steps after one value. "
+                f"Received: steps={steps}"
+            )
+        context = context[-room:]
     out = forecast(
         model,
         context,

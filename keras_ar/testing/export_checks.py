@@ -70,7 +70,10 @@ def assert_export_matches(model, x, path, condition=None, seed=0):
         temperature=tf.constant(1.0),
         **cond,
     )
-    same(out["samples"].numpy(), model.sample(len(x), condition, seed=seed))
+    same(
+        out["samples"].numpy(),
+        model.sample(len(x), condition=condition, seed=seed),
+    )
     known = np.random.default_rng(seed).random(x.shape) < 0.5
     out = loaded.signatures["complete"](
         x=tf.constant(x),

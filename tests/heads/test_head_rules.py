@@ -117,7 +117,6 @@ def _reference_log_prob(x, mean, log_scale, num_values):
 
 @pytest.mark.parametrize("num_values", [256, 65536])
 def test_discretized_logistic_is_exact_for_broad_components(num_values):
-    pytest.importorskip("mpmath")
     head = DiscretizedLogisticMixture(1, num_values=num_values)
     x = np.unique(
         np.concatenate(

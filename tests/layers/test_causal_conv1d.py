@@ -57,6 +57,42 @@ def test_step_equals_full_convolution(kernel_size, dilation):
         np.testing.assert_array_equal(_np(state), x[:, -layer.state_size :])
 
 
+@pytest.mark.parametrize(
+    "kernel_size, dilation", [(1, 1), (2, 1), (2, 8), (3, 3), (4, 2)]
+)
+def test_ring_buffer_step_equals_full_convolution(kernel_size, dilation):
+    """With `index`, the queue is a ring buffer written in one slot per
+    step: same outputs as the full pass, also when it wraps around."""
+    layer = _layer(4, kernel_size, dilation, 3, seed=4)
+    x = np.random.default_rng(5).normal(size=(2, 30, 3)).astype("float32")
+    full = _np(layer(x))
+    state = layer.initial_state(2)
+    outputs = []
+    for t in range(x.shape[1]):
+        y, state = layer.step(x[:, t], state, index=t)
+        outputs.append(_np(y))
+    np.testing.assert_allclose(np.stack(outputs, 1), full, atol=1e-5)
+    if layer.state_size:  # the input at time s lives in slot s % size
+        size = layer.state_size
+        last = np.arange(x.shape[1] - size, x.shape[1])
+        np.testing.assert_array_equal(_np(state)[:, last % size], x[:, last])
+
+
+def test_ring_buffer_step_in_a_compiled_loop():
+    layer = _layer(2, 3, 2, 1, seed=6)
+    x = np.random.default_rng(7).normal(size=(1, 12, 1)).astype("float32")
+
+    def body(t, carry):
+        out, state = carry
+        y, state = layer.step(ops.take(x, t, axis=1), state, t)
+        return ops.slice_update(out, (0, t, 0), y[:, None]), state
+
+    out, _ = ops.fori_loop(
+        0, 12, body, (ops.zeros((1, 12, 2)), layer.initial_state(1))
+    )
+    np.testing.assert_allclose(_np(out), _np(layer(x)), atol=1e-5)
+
+
 def test_receptive_field_and_shapes():
     layer = CausalDilatedConv1D(5, kernel_size=3, dilation_rate=4)
     assert layer.receptive_field == 9 and layer.state_size == 8
@@ -87,8 +123,10 @@ def test_saved_in_a_model(tmp_path):
 
 
 def test_bad_inputs_raise_clear_errors():
-    with pytest.raises(ValueError, match="positive integer.*filters=0"):
+    with pytest.raises(ValueError, match="positive int.*filters=0"):
         CausalDilatedConv1D(0, 2)
+    with pytest.raises(ValueError, match="kernel_size=True"):
+        CausalDilatedConv1D(2, True)
     with pytest.raises(ValueError, match="dilation_rate=1.5"):
         CausalDilatedConv1D(2, 2, dilation_rate=1.5)
     with pytest.raises(ValueError, match="must be built"):

@@ -92,8 +92,9 @@ def test_conditioning_changes_the_output():
     assert np.all(np.abs(base - other_g).max(axis=-1) > 1e-4)
 
 
+@pytest.mark.parametrize("ring", [False, True])
 @pytest.mark.parametrize("conditioned", [False, True])
-def test_step_equals_full_pass(conditioned):
+def test_step_equals_full_pass(conditioned, ring):
     if conditioned:
         block = _block(dilation=4)
         g, local = _conditions(batch=2)
@@ -106,7 +107,8 @@ def test_step_equals_full_pass(conditioned):
     steps = []
     for t in range(LENGTH):
         local_t = None if local is None else local[:, t]
-        (r, s), state = block.step(x[:, t], state, g, local_t)
+        index = t if ring else None
+        (r, s), state = block.step(x[:, t], state, g, local_t, index)
         steps.append(np.concatenate([_np(r), _np(s)], -1))
     full = np.concatenate([_np(residual), _np(skip)], -1)
     np.testing.assert_allclose(np.stack(steps, 1), full, atol=1e-5)
@@ -152,3 +154,7 @@ def test_bad_conditions_raise_clear_errors():
         WaveNetBlock(4, 2)(np.zeros((1, 3, 5), "float32"))
     with pytest.raises(ValueError, match="skip_channels"):
         WaveNetBlock(4, 0)
+    with pytest.raises(ValueError, match="dilation_rate"):
+        WaveNetBlock(4, 2, dilation_rate=1.5)
+    with pytest.raises(ValueError, match="global_condition_channels"):
+        WaveNetBlock(4, 2, global_condition_channels=0)

@@ -6,7 +6,6 @@ import math
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from keras_ar.models import PixelCNN
 
@@ -61,7 +60,7 @@ def test_log_prob_in_chunks_equals_one_pass():
     )
 
 
-def test_log_prob_on_tensors_is_differentiable():
+def test_log_prob_on_tensors_is_differentiable(tf):
     model = _model()
     x = tf.constant(_data(3).astype("float32"))
     with tf.GradientTape() as tape:
@@ -71,7 +70,7 @@ def test_log_prob_on_tensors_is_differentiable():
     assert isinstance(model.log_prob(x), tf.Tensor)
 
 
-def test_fit_accepts_tfds_style_dict_datasets():
+def test_fit_accepts_tfds_style_dict_datasets(tf):
     model = _model(condition_classes=10)
     model.compile(optimizer="adam")
     x = _data(32).astype("uint8")
@@ -158,3 +157,41 @@ def test_temperature_sharpens_samples():
     hot = model.sample(32, seed=1, temperature=1.0)
     cold = model.sample(32, seed=1, temperature=0.05)
     assert model.log_prob(cold).mean() > model.log_prob(hot).mean()
+
+
+def test_tf_data_values_are_checked_in_the_pipeline(tf):
+    model = _model(head="bernoulli")
+    model.compile(optimizer="adam")
+    bad = np.zeros((8, 4, 4, 1), "float32")
+    bad[3, 0, 0, 0] = 2.0
+    ds = tf.data.Dataset.from_tensor_slices(bad).batch(4)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="<= 1"):
+        model.fit(ds, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"shape \(batch, 4, 4, 1\)"):
+        model.fit(tf.data.Dataset.from_tensor_slices(bad), epochs=1)
+    good = tf.data.Dataset.from_tensor_slices(np.clip(bad, 0, 1)).batch(4)
+    model.fit(good, epochs=1, verbose=0)
+
+
+def test_backend_tensors_are_value_checked():
+    model = _model(head="bernoulli")
+    tensor = keras.ops.convert_to_tensor(np.full((2, 4, 4, 1), 2.0, "float32"))
+    with pytest.raises(ValueError, match=r"\[0, 1\].*Bernoulli"):
+        model.log_prob(tensor)
+
+
+def test_a_condition_for_an_unconditional_model_is_an_error():
+    model = _model()
+    x = _data(2)
+    with pytest.raises(ValueError, match="not conditional"):
+        model.log_prob(x, condition=[0, 1])
+    with pytest.raises(ValueError, match="not conditional"):
+        model.sample(2, condition=1)
+
+
+def test_export_accepts_keras_format_argument(tmp_path, tf):
+    model = _model()
+    path = model.export(
+        str(tmp_path / "m"), format="tf_saved_model", verbose=False
+    )
+    assert "log_prob" in tf.saved_model.load(path).signatures

@@ -457,8 +457,6 @@ def test_gaussian_made_standardizes_and_round_trips(tmp_path):
 
 @pytest.mark.tensorflow
 def test_gaussian_made_adapts_from_a_tf_dataset():
-    if keras.backend.backend() != "tensorflow":
-        pytest.skip("tf.data input needs the TensorFlow backend")
     import tensorflow as tf
 
     data = np.random.default_rng(0).normal(7, 3, (256, 3)).astype("float32")
@@ -590,9 +588,8 @@ JAX_SCRIPT = textwrap.dedent(
 )
 
 
+@pytest.mark.tensorflow
 def test_made_and_nade_with_continuous_heads_train_on_jax(tmp_path):
-    if keras.backend.backend() == "jax":
-        pytest.skip("this file runs on JAX: the in-process tests cover it")
     env = dict(os.environ, KERAS_BACKEND="jax")
     proc = subprocess.run(
         [sys.executable, "-c", JAX_SCRIPT, str(tmp_path)],
@@ -673,11 +670,9 @@ def test_backbone_round_trips_its_config():
 
 
 # tests/models/test_model_harness.py exports ensembles and (3,) events.
-@pytest.mark.parametrize("kwargs", [dict(head=3, condition_classes=2)])
 @pytest.mark.tensorflow
+@pytest.mark.parametrize("kwargs", [dict(head=3, condition_classes=2)])
 def test_export_log_prob_signature_matches_log_prob(tmp_path, kwargs):
-    if keras.backend.backend() != "tensorflow":
-        pytest.skip("SavedModel export needs the TensorFlow backend")
     model = MADE((2, 3, 1), hidden_units=(8,), **kwargs)
     _randomize(model, scale=0.5)
     values = 3 if kwargs.get("head") == 3 else 2

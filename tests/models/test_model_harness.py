@@ -98,6 +98,7 @@ CASES = {
             condition_classes=2,
             local_condition_channels=2,
             local_upsample_factor=2,
+            local_upsample="transposed",
         ),
         lambda: (
             _ints((4, 1), 3),

@@ -290,12 +290,10 @@ def test_backbone_round_trips_its_config():
     assert tuple(out.shape) == (1, 2, 6)
 
 
-@pytest.mark.tensorflow
 # tests/models/test_model_harness.py exports a conditional NADE too.
+@pytest.mark.tensorflow
 @pytest.mark.parametrize("kwargs", [dict()])
 def test_export_log_prob_signature_matches_log_prob(tmp_path, kwargs):
-    if keras.backend.backend() != "tensorflow":
-        pytest.skip("SavedModel export needs the TensorFlow backend")
     model = NADE((2, 3, 1), hidden_units=6, **kwargs)
     _randomize(model, scale=0.5)
     x = np.random.default_rng(0).integers(0, 2, (5, 2, 3, 1))

@@ -43,7 +43,7 @@ def test_model_methods_delegate_to_the_tasks(trained):
     np.testing.assert_allclose(
         model.anomaly_score(normal[:20], batch_size=7),
         tasks.anomaly_score(model, normal[:20]),
-        rtol=1e-6,
+        rtol=1e-5,  # chunks of 7 vs one batch of 20: float rounding
     )
     threshold = model.fit_anomaly_threshold(normal, quantile=0.8)
     assert threshold == pytest.approx(

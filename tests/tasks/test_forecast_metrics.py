@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from keras_ar.utils import crps_from_samples
-from keras_ar.utils import mase
-from keras_ar.utils import seasonal_naive_forecast
+from keras_ar.tasks import crps_from_samples
+from keras_ar.tasks import mase
+from keras_ar.tasks import seasonal_naive_forecast
 
 
 def test_seasonal_naive_repeats_the_last_season():
