@@ -61,7 +61,9 @@ def run_generation(
     # is the (static) length, and a retrace with a `None` length would lose
     # it.
     functions = model.generation_functions
-    jit = model.generation_jit_compile(use_cache)
+    jit = getattr(model, "jit_generation", None)
+    if jit is None:
+        jit = model.generation_jit_compile(use_cache)
     if not progress:
         generate = functions.get(
             ("generate", use_cache, shape),

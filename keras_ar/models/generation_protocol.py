@@ -28,6 +28,12 @@ class GenerationProtocol:
     #: generation time (sequence models).
     variable_length = False
 
+    #: `None` lets the model choose (`generation_jit_compile`); `True` or
+    #: `False` forces compiling the sampling loop with XLA on TensorFlow or
+    #: not (XLA compiles for a second or two, then runs the loop faster:
+    #: worth it when a model samples many times).
+    jit_generation = None
+
     def generation_shape(self, length=None):
         """The event shape to generate (`length` only for sequences)."""
         if length is None:
@@ -63,7 +69,8 @@ class GenerationProtocol:
 
     def generation_jit_compile(self, use_cache):
         """Compile the loop with XLA on TensorFlow (many tiny ops per
-        step); never used for exported signatures."""
+        step; `jit_generation` overrides it); never used for exported
+        signatures."""
         return False
 
     def build_generation_cache(
