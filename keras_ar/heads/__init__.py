@@ -14,6 +14,7 @@ from keras_ar.heads.mu_law_categorical import MuLawCategorical
 from keras_ar.heads.mu_law_categorical import mu_law_decode
 from keras_ar.heads.mu_law_categorical import mu_law_encode
 from keras_ar.heads.standardized import Standardized
+from keras_ar.heads.standardized import standardized_head
 
 __all__ = [
     "Bernoulli",
@@ -28,4 +29,5 @@ __all__ = [
     "head_names",
     "mu_law_decode",
     "mu_law_encode",
+    "standardized_head",
 ]

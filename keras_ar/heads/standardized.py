@@ -170,3 +170,23 @@ class Standardized(DistributionHead):
             }
         )
         return config
+
+
+def standardized_head(head, event_shape, standardize=True):
+    """`get_head(head)`, wrapped in `Standardized` when it is continuous
+    and `standardize` is set (the tabular models' default).
+
+    Example:
+
+    >>> type(standardized_head("gaussian", (3,))).__name__
+    'Standardized'
+    >>> type(standardized_head("bernoulli", (3,))).__name__
+    'Bernoulli'
+    """
+    from keras_ar.heads.get_head import get_head
+
+    head = get_head(head)
+    if standardize and not head.is_discrete:
+        if not isinstance(head, Standardized):
+            head = Standardized(head, event_shape)
+    return head

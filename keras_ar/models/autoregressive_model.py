@@ -240,11 +240,14 @@ class AutoregressiveModel(LikelihoodTraining, GenerationProtocol, keras.Model):
             self, x, known, condition, seed, temperature, use_cache, progress
         )
 
-    def forecast(self, context, steps, **kwargs):
-        """Sample paths continuing `context`: `keras_ar.tasks.forecast`."""
+    def forecast(self, context, steps, num_samples=100, **kwargs):
+        """Sample paths continuing `context`: `keras_ar.tasks.forecast`
+        (quantiles, condition, seed, temperature, use_cache, progress).
+        Models with a `receptive_field` and no local condition crop the
+        context to it (the result is the same)."""
         from keras_ar.tasks import forecast
 
-        return forecast(self, context, steps, **kwargs)
+        return forecast(self, context, steps, num_samples, **kwargs)
 
     def anomaly_score(self, x, condition=None, batch_size=None):
         """Negative log-likelihood (nats) per example, `(batch,)`."""

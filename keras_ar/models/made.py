@@ -6,8 +6,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_ar.heads import Standardized
-from keras_ar.heads import get_head
+from keras_ar.heads import standardized_head
 from keras_ar.models import model_inputs
 from keras_ar.models.autoregressive_model import AutoregressiveModel
 from keras_ar.models.made_backbone import MADEBackbone
@@ -122,11 +121,8 @@ class MADE(AutoregressiveModel):
         seed=0,
         **kwargs,
     ):
-        head = get_head(head)
         event_shape = validation.check_event_shape(event_shape)
-        if standardize and head.num_values is None:
-            if not isinstance(head, Standardized):
-                head = Standardized(head, event_shape)
+        head = standardized_head(head, event_shape, standardize)
         super().__init__(
             event_shape, head, condition_classes=condition_classes, **kwargs
         )

@@ -3,8 +3,7 @@
 import keras
 from keras import ops
 
-from keras_ar.heads import Standardized
-from keras_ar.heads import get_head
+from keras_ar.heads import standardized_head
 from keras_ar.models.autoregressive_model import AutoregressiveModel
 from keras_ar.models.nade_backbone import NADEBackbone
 from keras_ar.utils import validation
@@ -67,11 +66,8 @@ class NADE(AutoregressiveModel):
         standardize=True,
         **kwargs,
     ):
-        head = get_head(head)
         event_shape = validation.check_event_shape(event_shape)
-        if standardize and head.num_values is None:
-            if not isinstance(head, Standardized):
-                head = Standardized(head, event_shape)
+        head = standardized_head(head, event_shape, standardize)
         super().__init__(
             event_shape, head, condition_classes=condition_classes, **kwargs
         )

@@ -214,35 +214,6 @@ class WaveNet(AutoregressiveModel):
             length=length,
         )
 
-    def forecast(
-        self,
-        context,
-        steps,
-        num_samples=100,
-        quantiles=(0.1, 0.5, 0.9),
-        condition=None,
-        seed=None,
-        temperature=1.0,
-        use_cache=True,
-        progress=False,
-    ):
-        """Sample paths continuing `context` (`keras_ar.tasks.forecast`).
-
-        Without a local condition only the last `receptive_field` values
-        of the context can matter, so the context is cropped to them.
-        """
-        return super().forecast(
-            context,
-            steps,
-            num_samples=num_samples,
-            quantiles=quantiles,
-            condition=condition,
-            seed=seed,
-            temperature=temperature,
-            use_cache=use_cache,
-            progress=progress,
-        )
-
     # ------------------------------------------------------------------
     # Generation protocol: one time step (all channels) per step
     # ------------------------------------------------------------------
