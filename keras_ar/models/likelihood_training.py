@@ -67,6 +67,10 @@ class LikelihoodTraining:
                 "x={'image': images, 'label': labels}. Received a `y` of "
                 f"type {type(y).__name__}."
             )
+        if model_inputs.is_dataset(x):
+            # A dataset shuffles itself; Keras warns about its default
+            # `shuffle=True` on every dataset otherwise.
+            kwargs.setdefault("shuffle", False)
         x = model_inputs.check_fit_data(self, model_inputs.as_array(x))
         if validation_data is not None:
             validation_data = model_inputs.check_fit_data(
