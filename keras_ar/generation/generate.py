@@ -64,16 +64,19 @@ def run_generation(
     jit = getattr(model, "jit_generation", None)
     if jit is None:
         jit = model.generation_jit_compile(use_cache)
+    xla = bool(jit) or keras.backend.backend() == "jax"
     if not progress:
         generate = functions.get(
             ("generate", use_cache, shape),
-            lambda x, k, n, t, c: sampler.generate(x, k, n, t, c, use_cache),
+            lambda x, k, n, t, c: sampler.generate(
+                x, k, n, t, c, use_cache, xla
+            ),
             jit_compile=jit,
         )
         return _finish(model, generate(x, known, noise, temperature, condition))
     build = functions.get(
         ("generation_cache", use_cache, shape),
-        lambda x, k, n, c: sampler.build_cache(x, k, n, c, use_cache),
+        lambda x, k, n, c: sampler.build_cache(x, k, n, c, use_cache, xla),
     )
     run = functions.get(
         ("generation_steps", use_cache, shape),

@@ -42,7 +42,8 @@ class Sampler:
     After KerasHub's samplers: the loop is written once, here, and a model
     supplies only its step protocol (see `AutoregressiveModel`):
 
-    - `build_generation_cache(x, known, condition, noise, use_cache)`: the
+    - `build_generation_cache(x, known, condition, noise, use_cache, xla)`:
+      the
       state the steps carry (activations, queues, running sums; the
       condition), a dict of tensors;
     - `call_with_cache(x, cache, index)` (or `call_without_cache`, the
@@ -79,10 +80,13 @@ class Sampler:
     def __init__(self, model):
         self.model = model
 
-    def build_cache(self, x, known, noise, condition=None, use_cache=True):
-        """The model's generation cache for these inputs."""
+    def build_cache(
+        self, x, known, noise, condition=None, use_cache=True, xla=False
+    ):
+        """The model's generation cache for these inputs (`xla`: the steps
+        will run compiled by XLA)."""
         return self.model.build_generation_cache(
-            x, known, condition, noise, use_cache=use_cache
+            x, known, condition, noise, use_cache=use_cache, xla=xla
         )
 
     def run(
@@ -136,13 +140,20 @@ class Sampler:
         return ops.reshape(flat_x, (batch,) + shape), cache
 
     def generate(
-        self, x, known, noise, temperature, condition=None, use_cache=True
+        self,
+        x,
+        known,
+        noise,
+        temperature,
+        condition=None,
+        use_cache=True,
+        xla=False,
     ):
         """Builds the cache and runs every step: `x` with every unknown
         value sampled (used by `sample`, `complete` and the exported
-        signatures)."""
+        signatures; `xla`: the whole is compiled by XLA)."""
         shape = tuple(int(d) for d in x.shape[1:])
-        cache = self.build_cache(x, known, noise, condition, use_cache)
+        cache = self.build_cache(x, known, noise, condition, use_cache, xla)
         steps = self.model.generation_steps(shape)
         x, _ = self.run(
             x, known, noise, temperature, cache, 0, steps, use_cache

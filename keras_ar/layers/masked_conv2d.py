@@ -245,6 +245,40 @@ class MaskedConv2D(keras.layers.Conv2D):
             bias = ops.zeros((self.filters,), kernel.dtype)
         return [kernel, bias]
 
+    def group_columns(self, group):
+        """`(start, stop)`: the output channels of channel group `group`
+        (all of them for `None`)."""
+        if group is None:
+            return 0, self.filters
+        groups = channel_groups_of(self.filters, self.channel_groups)
+        index = np.flatnonzero(groups == group)
+        return int(index[0]), int(index[-1]) + 1
+
+    def group_step_weights(self, group, weights=None):
+        """`step_weights` restricted to the outputs of channel group
+        `group` (for RGB: what one channel's step needs, a third of the
+        work). For a 1x1 layer only the inputs the mask lets that group
+        see are kept (groups `<= group`, `< group` for mask `"A"`): feed
+        `vector_step` the pixel's input with those groups final.
+
+        Args:
+            group: static int in `[0, channel_groups)`, or `None` for
+                every group (the weights unchanged).
+            weights: `step_weights()`, if already computed.
+        """
+        kernel, bias = self.step_weights() if weights is None else weights
+        if group is None:
+            return [kernel, bias]
+        start, stop = self.group_columns(group)
+        kernel, bias = kernel[:, start:stop], bias[start:stop]
+        if self.step_taps == 1:
+            seen = channel_groups_of(kernel.shape[0], self.channel_groups)
+            rows = int(
+                np.sum(seen < group if self.mask_type == "A" else seen <= group)
+            )
+            kernel = kernel[: max(rows, 1)]  # mask "A", group 0: all zero
+        return [kernel, bias]
+
     def pixel_step(self, cache, col, weights=None):
         """The output `(batch, filters)` at column `col` of the current row.
 
@@ -276,6 +310,8 @@ class MaskedConv2D(keras.layers.Conv2D):
         `(batch, filters)`; for larger kernels `inputs` is a flattened
         patch (see `pixel_step`)."""
         kernel, bias = self.step_weights() if weights is None else weights
+        if inputs.shape[-1] != kernel.shape[0]:  # `group_step_weights`
+            inputs = inputs[:, : kernel.shape[0]]
         outputs = ops.matmul(ops.cast(inputs, kernel.dtype), kernel) + bias
         if self.activation is not None:
             outputs = self.activation(outputs)

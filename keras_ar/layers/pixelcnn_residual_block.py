@@ -6,6 +6,19 @@ from keras import ops
 from keras_ar.layers.masked_conv2d import MaskedConv2D
 
 
+def splice(vector, part, start, stop):
+    """`vector` `(batch, n)` with columns `start:stop` replaced by `part`
+    (static bounds)."""
+    pieces = [ops.cast(part, vector.dtype)]
+    if start > 0:
+        pieces.insert(0, vector[:, :start])
+    if stop < vector.shape[-1]:
+        pieces.append(vector[:, stop:])
+    if len(pieces) == 1:
+        return pieces[0]
+    return ops.concatenate(pieces, axis=-1)
+
+
 @keras.saving.register_keras_serializable(package="keras_ar")
 class PixelCNNResidualBlock(keras.layers.Layer):
     """PixelCNN residual block: `x + conv1x1(relu(convkxk(relu(conv1x1(
@@ -115,6 +128,48 @@ class PixelCNNResidualBlock(keras.layers.Layer):
         h = self.conv.pixel_step(cache, col, weights[2:4])
         h = self.expand.vector_step(ops.relu(h), weights[4:6])
         return inputs + ops.cast(h, inputs.dtype), cache
+
+    def group_step_weights(self, group, weights=None):
+        """`step_weights` for the outputs of channel group `group` (see
+        `MaskedConv2D.group_step_weights`)."""
+        weights = self.step_weights() if weights is None else weights
+        return (
+            self.reduce.group_step_weights(group, weights[0:2])
+            + self.conv.group_step_weights(group, weights[2:4])
+            + self.expand.group_step_weights(group, weights[4:6])
+        )
+
+    def group_step(self, inputs, state, cache, col, group, weights):
+        """The block's outputs of channel group `group` alone, at column
+        `col` of the current row (one RGB channel's step).
+
+        Args:
+            inputs: the block's input at the pixel, `(batch, 2 * filters)`,
+                final in the groups `<= group`.
+            state: `(reduced, convolved)`, the pixel's inputs of the middle
+                and last convolutions `(batch, filters)`, final in the
+                groups `< group` (zeros at the first group).
+            cache: the middle convolution's input cache.
+            col: int scalar (a tensor in a loop).
+            group: static int, the channel group (`None`: all groups, the
+                whole pixel).
+            weights: `group_step_weights(group)`, precomputed.
+
+        Returns:
+            `(outputs, state, cache)`: the block's output channels of the
+            group, `(batch, stop - start)`, and the updated state and cache.
+        """
+        reduced, convolved = state
+        start, stop = self.reduce.group_columns(group)
+        h = self.reduce.vector_step(ops.relu(inputs), weights[0:2])
+        reduced = splice(reduced, ops.relu(h), start, stop)
+        cache = self.conv.write_cache(cache, reduced, col)
+        h = self.conv.pixel_step(cache, col, weights[2:4])
+        convolved = splice(convolved, ops.relu(h), start, stop)
+        h = self.expand.vector_step(convolved, weights[4:6])
+        start, stop = self.expand.group_columns(group)
+        outputs = inputs[:, start:stop] + ops.cast(h, inputs.dtype)
+        return outputs, (reduced, convolved), cache
 
     def compute_output_shape(self, input_shape):
         return input_shape

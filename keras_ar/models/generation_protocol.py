@@ -74,7 +74,7 @@ class GenerationProtocol:
         return False
 
     def build_generation_cache(
-        self, x, known, condition, noise, use_cache=True
+        self, x, known, condition, noise, use_cache=True, xla=False
     ):
         """The state carried by the steps: a dict of tensors.
 
@@ -85,6 +85,9 @@ class GenerationProtocol:
             noise: the generation's uniform noise (for models that draw
                 more than the values, e.g. a mixture component).
             use_cache: build the fast path's state too.
+            xla: the steps will run compiled by XLA (JAX, or TensorFlow
+                with `generation_jit_compile`); a model may lay its cache
+                out differently for XLA (exported signatures never are).
 
         Returns:
             A dict (the default holds the condition).

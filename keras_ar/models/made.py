@@ -243,10 +243,10 @@ class MADE(AutoregressiveModel):
         return bool(use_cache)
 
     def build_generation_cache(
-        self, x, known, condition, noise, use_cache=True
+        self, x, known, condition, noise, use_cache=True, xla=False
     ):
         cache = super().build_generation_cache(
-            x, known, condition, noise, use_cache
+            x, known, condition, noise, use_cache, xla
         )
         size = self.ensemble_size
         draw = ops.floor(ops.cast(noise[:, -1, 0], "float32") * size)

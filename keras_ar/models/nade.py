@@ -91,10 +91,10 @@ class NADE(AutoregressiveModel):
         return bool(use_cache)
 
     def build_generation_cache(
-        self, x, known, condition, noise, use_cache=True
+        self, x, known, condition, noise, use_cache=True, xla=False
     ):
         cache = super().build_generation_cache(
-            x, known, condition, noise, use_cache
+            x, known, condition, noise, use_cache, xla
         )
         if use_cache:
             batch = ops.shape(x)[0]

@@ -118,21 +118,25 @@ class PixelCNN(AutoregressiveModel):
     # Fast generation (Ramachandran et al. 2017)
     # ------------------------------------------------------------------
     def generation_jit_compile(self, use_cache):
-        """No XLA: measured on 2 CPU cores (TensorFlow), 16 samples of the
-        CLI's 28x28 model take 0.7-1.0 s without XLA and 1.9-2.4 s with it,
-        first call included (XLA compiles for about 2 s and then runs the
-        loop 2-3x faster: worth it only for many long generations)."""
-        return False
+        """XLA for the cached loop of colour images only. Measured on 2 CPU
+        cores (TensorFlow): 16 grey 28x28 samples take 0.5 s without XLA,
+        first call included, and about 2 s with it (XLA compiles for about
+        2 s, then runs the loop 2-3x faster); an RGB step switches between
+        one branch per channel group, which costs 340 us per step in TF's
+        graph loop and 33 us under XLA (32x32x3, batch 1)."""
+        return use_cache and self.channels > 1
 
     def build_generation_cache(
-        self, x, known, condition, noise, use_cache=True
+        self, x, known, condition, noise, use_cache=True, xla=False
     ):
         cache = super().build_generation_cache(
-            x, known, condition, noise, use_cache
+            x, known, condition, noise, use_cache, xla
         )
         if use_cache:
             batch, width = ops.shape(x)[0], self.event_shape[1]
-            cache.update(self.backbone.build_cache(batch, width, condition))
+            cache.update(
+                self.backbone.build_cache(batch, width, condition, by_group=xla)
+            )
         return cache
 
     def _encode_pixel(self, x, pixel):
@@ -172,8 +176,24 @@ class PixelCNN(AutoregressiveModel):
         )
         cache = self.backbone.next_row(cache, new_row)
         col = (index // channels) % width if channels > 1 else index % width
-        channel = index % channels if channels > 1 else 0
-        features, cache = self.backbone.step(cache, col, channel)
+        if channels == 1:
+            features, cache = self.backbone.step(cache, col, 0)
+        elif len(cache["weights"]) == 1:  # whole pixels (no XLA)
+            features, cache = self.backbone.step(
+                cache, col, None, index % channels
+            )
+        else:
+            # Under XLA, one static branch per channel group: each computes
+            # only its group's share of the column (a third for RGB).
+            features, cache = ops.switch(
+                index % channels,
+                [
+                    lambda c, i, g=g: self.backbone.step(c, i, g)
+                    for g in range(channels)
+                ],
+                cache,
+                col,
+            )
         # One channel group's features: to the head, one channel, so the
         # parameters are `(batch, 1) + param_shape`.
         return self.head(features), cache

@@ -5,6 +5,7 @@ from keras import ops
 
 from keras_ar.layers import MaskedConv2D
 from keras_ar.layers import PixelCNNResidualBlock
+from keras_ar.layers.pixelcnn_residual_block import splice
 from keras_ar.utils import validation
 
 #: The constructor arguments `get_config` returns.
@@ -37,8 +38,10 @@ class PixelCNNBackbone(keras.layers.Layer):
     earlier pixels (the masks hide the others), so `step` computes the
     network's column at the current pixel alone from `build_cache`'s
     caches of the `k x k` convolutions' inputs (windows of the rows a
-    pixel reads), writing the pixel's inputs as it goes. `write_inputs`
-    adds a pixel of the scaled image; `next_row` starts an image row.
+    pixel reads), writing the pixel's inputs as it goes; for RGB images a
+    step computes only the current channel group's output channels of
+    every layer (a third of the column). `write_inputs` adds a pixel of
+    the scaled image; `next_row` starts an image row.
 
     Args:
         channels: channels of the image (channel groups: 3 for RGB).
@@ -207,12 +210,20 @@ class PixelCNNBackbone(keras.layers.Layer):
     # ------------------------------------------------------------------
     # Fast generation (Ramachandran et al. 2017)
     # ------------------------------------------------------------------
-    def build_cache(self, batch_size, width, condition=None):
-        """The state of a fast generation, a dict of tensors: `"rows_*"`,
-        the input caches of the `k x k` convolutions (windows of the rows
-        a pixel reads, see `MaskedConv2D.empty_cache`); `"weights_*"`,
-        the masked step weights, computed once; `"bias_{i}"`, the
-        condition's biases."""
+    def build_cache(self, batch_size, width, condition=None, by_group=True):
+        """The state of a fast generation, a dict of tensors:
+
+        - `"rows_*"`: the input caches of the `k x k` convolutions
+          (windows of the rows a pixel reads, see
+          `MaskedConv2D.empty_cache`);
+        - `"pixel_*"`: the current pixel's inputs of every layer
+          `(batch, width)`, final in the channel groups already stepped
+          (an RGB pixel is stepped one channel group at a time);
+        - `"weights"`: per channel group, every layer's masked step
+          weights restricted to that group's outputs (computed once); with
+          `by_group=False` one set for whole pixels (see `step`);
+        - `"bias_{i}"`: the condition's biases.
+        """
 
         def batched(weights):
             # Biases broadcast to `(batch, n)`: on CPU, TensorFlow fuses a
@@ -222,24 +233,37 @@ class PixelCNNBackbone(keras.layers.Layer):
                 for j, w in enumerate(weights)
             ]
 
+        def zeros(size):
+            return ops.zeros((batch_size, size), self.compute_dtype)
+
+        width_2h = 2 * self.filters
+        layers = {"inputs": self.input_conv, "output": self.output_conv}
+        layers["features"] = self.features_conv
+        full = {name: layer.step_weights() for name, layer in layers.items()}
+        blocks = [block.step_weights() for block in self.blocks]
         cache = {
             "rows_inputs": self.input_conv.empty_cache(batch_size, width),
-            "weights_inputs": batched(self.input_conv.step_weights()),
-            "weights_output": batched(self.output_conv.step_weights()),
+            "pixel_out": zeros(self.output_filters),
+            "weights": [
+                {
+                    **{
+                        name: batched(layer.group_step_weights(g, full[name]))
+                        for name, layer in layers.items()
+                    },
+                    "blocks": [
+                        batched(block.group_step_weights(g, weights))
+                        for block, weights in zip(self.blocks, blocks)
+                    ],
+                }
+                for g in (range(self.channels) if by_group else [None])
+            ],
         }
+        for i in range(self.num_residual_blocks + 1):
+            cache[f"pixel_stream_{i}"] = zeros(width_2h)
         for i, block in enumerate(self.blocks):
             cache[f"rows_{i}"] = block.empty_cache(batch_size, width)
-            cache[f"weights_{i}"] = batched(block.step_weights())
-        # The last layer by channel, channel-major: a step slices (no copy)
-        # and computes only the features of the channel it samples.
-        kernel, bias = self.features_conv.step_weights()
-        group = self.features_size // self.channels
-        kernel = ops.reshape(kernel, (-1, self.channels, group))
-        bias = ops.reshape(bias, (self.channels, 1, group))
-        cache["weights_features"] = [
-            ops.transpose(kernel, (1, 0, 2)),
-            ops.broadcast_to(bias, (self.channels, batch_size, group)),
-        ]
+            cache[f"pixel_reduced_{i}"] = zeros(self.filters)
+            cache[f"pixel_convolved_{i}"] = zeros(self.filters)
         for i, bias in enumerate(self.condition_biases(condition) or ()):
             cache[f"bias_{i}"] = ops.cast(bias, self.compute_dtype)
         return cache
@@ -265,34 +289,63 @@ class PixelCNNBackbone(keras.layers.Layer):
             return {**cache, **move()}
         return {**cache, **ops.cond(condition, move, lambda: rows)}
 
-    def step(self, cache, col, channel):
-        """`(features, cache)` at column `col` of the current row: the
-        features of group `channel` (`self(x)[:, row, col]` restricted to
-        it, `(batch, features_size // channels)`) and the cache with the
-        pixel's convolution inputs written. The input cache must hold
-        every earlier pixel and the pixel's channels before `channel`
-        (`write_inputs`, `next_row`); `col`, `channel`: int scalars."""
+    def step(self, cache, col, group, channel=None):
+        """`(features, cache)` of one channel group at column `col` of the
+        current row: `self(x)[:, row, col]` restricted to the group's
+        features, `(batch, features_size // channels)`, and the cache with
+        the pixel's inputs written. The input cache must hold every
+        earlier pixel and the pixel's channels before the group
+        (`write_inputs`, `next_row`); a pixel's groups are stepped in
+        order.
+
+        Args:
+            cache: from `build_cache`.
+            col: int scalar (a tensor in a loop).
+            group: static int: every layer computes only that group's
+                output channels, from its inputs of the groups `<= group`
+                (`build_cache(by_group=True)`; branches per group suit
+                XLA). `None`: every layer computes the whole pixel and the
+                features of group `channel` are returned
+                (`build_cache(by_group=False)`; no branches, for
+                TensorFlow's graph loop and exported signatures).
+            channel: int scalar tensor, the group when `group` is `None`.
+        """
         cache = dict(cache)
+        weights = cache["weights"][0 if group is None else group]
+        start, stop = self.input_conv.group_columns(group)
         h = self.input_conv.pixel_step(
-            cache["rows_inputs"], col, cache["weights_inputs"]
+            cache["rows_inputs"], col, weights["inputs"]
         )
         for i in range(self.num_residual_blocks + 1):
             if f"bias_{i}" in cache:
-                h = h + ops.cast(cache[f"bias_{i}"], h.dtype)
+                h = h + ops.cast(cache[f"bias_{i}"][:, start:stop], h.dtype)
+            stream = splice(cache[f"pixel_stream_{i}"], h, start, stop)
+            cache[f"pixel_stream_{i}"] = stream
             if i < self.num_residual_blocks:
-                h, cache[f"rows_{i}"] = self.blocks[i].step(
-                    h, cache[f"rows_{i}"], col, cache[f"weights_{i}"]
+                state = (
+                    cache[f"pixel_reduced_{i}"],
+                    cache[f"pixel_convolved_{i}"],
                 )
-        weights = cache["weights_output"]
-        h = ops.relu(self.output_conv.vector_step(ops.relu(h), weights))
-        kernel, bias = cache["weights_features"]
-        if self.channels > 1:
-            kernel = ops.slice(kernel, (channel, 0, 0), (1,) + kernel.shape[1:])
-            size = (1, ops.shape(h)[0], bias.shape[-1])
-            bias = ops.slice(bias, (channel, 0, 0), size)
-        kernel = ops.reshape(kernel, kernel.shape[1:])
-        bias = ops.reshape(bias, (-1, bias.shape[-1]))
-        return ops.matmul(ops.cast(h, kernel.dtype), kernel) + bias, cache
+                h, state, cache[f"rows_{i}"] = self.blocks[i].group_step(
+                    stream,
+                    state,
+                    cache[f"rows_{i}"],
+                    col,
+                    group,
+                    weights["blocks"][i],
+                )
+                cache[f"pixel_reduced_{i}"] = state[0]
+                cache[f"pixel_convolved_{i}"] = state[1]
+        out = self.output_conv.vector_step(ops.relu(stream), weights["output"])
+        begin, end = self.output_conv.group_columns(group)
+        out = splice(cache["pixel_out"], ops.relu(out), begin, end)
+        cache["pixel_out"] = out
+        features = self.features_conv.vector_step(out, weights["features"])
+        if group is None and self.channels > 1:
+            size = self.features_size // self.channels
+            batch = ops.shape(features)[0]
+            features = ops.slice(features, (0, channel * size), (batch, size))
+        return features, cache
 
     def get_config(self):
         config = super().get_config()

@@ -230,11 +230,11 @@ class WaveNet(AutoregressiveModel):
         return bool(use_cache)
 
     def build_generation_cache(
-        self, x, known, condition, noise, use_cache=True
+        self, x, known, condition, noise, use_cache=True, xla=False
     ):
         if not use_cache:
             return super().build_generation_cache(
-                x, known, condition, noise, use_cache
+                x, known, condition, noise, use_cache, xla
             )
         return self.backbone.build_cache(ops.shape(x)[0], condition, x.shape[1])
 

@@ -259,9 +259,13 @@ def test_cached_sampling_equals_naive_grey(num_samples):
     )
 
 
+@pytest.mark.parametrize("xla", [True, False])
 @pytest.mark.parametrize("num_samples", [1, 4])
-def test_cached_sampling_equals_naive_rgb(num_samples):
+def test_cached_sampling_equals_naive_rgb(num_samples, xla):
+    # Under XLA a step computes one channel group's share of every layer
+    # (a branch per group); without, the whole pixel (no branches).
     model = _tiny((4, 5, 3), head=4, kernel_size=5, first_kernel_size=5)
+    model.jit_generation = xla
     _randomize(model, scale=0.5)
     fast = _assert_cached_equals_naive(model, num_samples, seed=5)
     np.testing.assert_array_equal(
@@ -269,8 +273,10 @@ def test_cached_sampling_equals_naive_rgb(num_samples):
     )
 
 
-def test_cached_sampling_equals_naive_class_conditional():
-    model = _tiny((5, 3, 3), head=4, condition_classes=2)
+@pytest.mark.parametrize("xla", [True, False])
+def test_cached_sampling_equals_naive_class_conditional(xla):
+    model = _tiny((5, 3, 3), head=4, condition_classes=2, filters=4)
+    model.jit_generation = xla
     _randomize(model, scale=0.5)
     _assert_cached_equals_naive(model, 4, seed=5, condition=[0, 1, 0, 1])
     _assert_cached_equals_naive(model, 1, seed=5, condition=1)
