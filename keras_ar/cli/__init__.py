@@ -7,6 +7,7 @@ Examples:
     keras-ar train wavenet --data shakespeare --out runs/shakespeare
     keras-ar sample runs/mnist/model.keras --num 16 --out samples.png
     keras-ar score runs/mnist/model.keras --data mnist --split test
+    keras-ar complete runs/mnist/model.keras --data mnist --mask center
     keras-ar forecast series.csv --column value --steps 24 --period 12
 
 Importing this package (and parsing arguments, `--help`) imports neither
@@ -17,6 +18,7 @@ Keras nor TensorFlow when the console script starts it (see
 import argparse
 import sys
 
+from keras_ar.cli import complete
 from keras_ar.cli import forecast
 from keras_ar.cli import sample
 from keras_ar.cli import score
@@ -71,6 +73,12 @@ def _parser():
     for name, module, text in (
         ("sample", sample, "sample from a saved model"),
         ("score", score, "log-likelihood, bits/dim or anomaly scores"),
+        (
+            "complete",
+            complete,
+            "complete masked test images; one PNG of originals, masked "
+            "inputs and completions",
+        ),
         (
             "forecast",
             forecast,
