@@ -1,6 +1,7 @@
 """Autoregressive building blocks (keras.ops only)."""
 
 from keras_ar.layers.causal_conv1d import CausalDilatedConv1D
+from keras_ar.layers.diagonal_bilstm import DiagonalBiLSTM
 from keras_ar.layers.made_masks import degree_mask
 from keras_ar.layers.made_masks import made_degrees
 from keras_ar.layers.made_masks import made_hidden_degrees
@@ -11,10 +12,13 @@ from keras_ar.layers.masked_conv2d import channel_groups_of
 from keras_ar.layers.masked_conv2d import pixelcnn_mask
 from keras_ar.layers.masked_dense import MaskedDense
 from keras_ar.layers.pixelcnn_residual_block import PixelCNNResidualBlock
+from keras_ar.layers.row_lstm import RowLSTM
 from keras_ar.layers.wavenet_block import WaveNetBlock
 
 __all__ = [
     "CausalDilatedConv1D",
+    "DiagonalBiLSTM",
+    "RowLSTM",
     "WaveNetBlock",
     "MaskedConv2D",
     "channel_groups_of",
