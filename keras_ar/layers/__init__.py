@@ -2,6 +2,7 @@
 
 from keras_ar.layers.causal_conv1d import CausalDilatedConv1D
 from keras_ar.layers.diagonal_bilstm import DiagonalBiLSTM
+from keras_ar.layers.gated_pixelcnn_block import GatedPixelCNNBlock
 from keras_ar.layers.made_masks import degree_mask
 from keras_ar.layers.made_masks import made_degrees
 from keras_ar.layers.made_masks import made_hidden_degrees
@@ -22,6 +23,7 @@ __all__ = [
     "WaveNetBlock",
     "MaskedConv2D",
     "channel_groups_of",
+    "GatedPixelCNNBlock",
     "MaskedDense",
     "PixelCNNResidualBlock",
     "degree_mask",
