@@ -228,9 +228,10 @@ class RowLSTM(keras.layers.Layer):
         state["c_row"] = write_column(state["c_row"], c, col)
         return h, state
 
-    def next_row(self, state):
+    def next_row(self, state, weights=None):
         """`state` moved on to the next row (its states become the row
-        above)."""
+        above); `weights` is unused (`DiagonalBiLSTM.next_row` needs
+        them)."""
         return {
             **state,
             "inputs": MaskedConv2D.next_row(state["inputs"]),

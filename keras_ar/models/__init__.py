@@ -7,6 +7,8 @@ from keras_ar.models.nade import NADE
 from keras_ar.models.nade_backbone import NADEBackbone
 from keras_ar.models.pixelcnn import PixelCNN
 from keras_ar.models.pixelcnn_backbone import PixelCNNBackbone
+from keras_ar.models.pixelrnn import PixelRNN
+from keras_ar.models.pixelrnn_backbone import PixelRNNBackbone
 from keras_ar.models.wavenet import WaveNet
 
 __all__ = [
@@ -17,5 +19,7 @@ __all__ = [
     "AutoregressiveModel",
     "PixelCNN",
     "PixelCNNBackbone",
+    "PixelRNN",
+    "PixelRNNBackbone",
     "WaveNet",
 ]
