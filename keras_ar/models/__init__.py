@@ -1,6 +1,8 @@
 """Autoregressive models."""
 
 from keras_ar.models.autoregressive_model import AutoregressiveModel
+from keras_ar.models.gated_pixelcnn import GatedPixelCNN
+from keras_ar.models.gated_pixelcnn_backbone import GatedPixelCNNBackbone
 from keras_ar.models.made import MADE
 from keras_ar.models.made_backbone import MADEBackbone
 from keras_ar.models.nade import NADE
@@ -12,6 +14,8 @@ from keras_ar.models.pixelrnn_backbone import PixelRNNBackbone
 from keras_ar.models.wavenet import WaveNet
 
 __all__ = [
+    "GatedPixelCNN",
+    "GatedPixelCNNBackbone",
     "MADE",
     "MADEBackbone",
     "NADE",
