@@ -48,6 +48,7 @@ def configs(quick):
     """`name -> (builder, batch sizes, naive steps)`."""
     from keras_ar.models import MADE
     from keras_ar.models import NADE
+    from keras_ar.models import GatedPixelCNN
     from keras_ar.models import PixelCNN
     from keras_ar.models import WaveNet
 
@@ -71,6 +72,22 @@ def configs(quick):
         ),
         f"pixelcnn_{size}_rgb_no_xla": (
             lambda: _without_xla(PixelCNN((size, size, 3), head=256)),
+            (1, 16),
+            8,
+        ),
+        "gated_pixelcnn_28": (
+            lambda: GatedPixelCNN(
+                (28, 28, 1),
+                head=256,
+                filters=32,
+                num_layers=4,
+                output_filters=64,
+            ),
+            (1, 16),
+            16,
+        ),
+        f"gated_pixelcnn_{size}_rgb": (
+            lambda: GatedPixelCNN((size, size, 3), head=256),
             (1, 16),
             8,
         ),
