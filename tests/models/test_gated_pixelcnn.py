@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import pytest
 from keras import ops
@@ -205,6 +206,8 @@ def _assert_cached_equals_naive(model, num_samples, seed=11, **kwargs):
     ids=["grey", "rgb", "class", "vector"],
 )
 def test_cached_sampling_equals_naive(event_shape, kwargs, condition, xla):
+    if not xla and keras.backend.backend() == "jax":
+        pytest.skip("JAX always compiles the loop with XLA")
     model = _tiny(event_shape, head=4, **kwargs)
     model.jit_generation = xla
     _randomize(model, scale=0.5)
