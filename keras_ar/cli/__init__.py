@@ -3,6 +3,8 @@
 Examples:
 
     keras-ar train pixelcnn --data mnist --epochs 1 --out runs/mnist
+    keras-ar train gated_pixelcnn --data fashion_mnist --out runs/gated
+    keras-ar train pixelrnn --cell diagonal --data binarized_mnist
     keras-ar train wavenet --data speech --epochs 1 --out runs/speech
     keras-ar train wavenet --data shakespeare --out runs/shakespeare
     keras-ar sample runs/mnist/model.keras --num 16 --out samples.png
@@ -22,10 +24,17 @@ from keras_ar.cli import complete
 from keras_ar.cli import forecast
 from keras_ar.cli import sample
 from keras_ar.cli import score
+from keras_ar.cli import train_gated_pixelcnn
 from keras_ar.cli import train_pixelcnn
+from keras_ar.cli import train_pixelrnn
 from keras_ar.cli import train_wavenet
 
-TRAINERS = {"pixelcnn": train_pixelcnn, "wavenet": train_wavenet}
+TRAINERS = {
+    "pixelcnn": train_pixelcnn,
+    "gated_pixelcnn": train_gated_pixelcnn,
+    "pixelrnn": train_pixelrnn,
+    "wavenet": train_wavenet,
+}
 
 _VERBOSE_HELP = (
     "also show the start-up lines, logs and warnings of TensorFlow, JAX "
@@ -64,6 +73,12 @@ def _parser():
     models = train.add_subparsers(dest="model", required=True)
     models.add_parser(
         "pixelcnn", help="PixelCNN on images (mnist, digits, ...)"
+    )
+    models.add_parser(
+        "gated_pixelcnn", help="Gated PixelCNN on images (no blind spot)"
+    )
+    models.add_parser(
+        "pixelrnn", help="PixelRNN on images (--cell row|diagonal)"
     )
     models.add_parser("wavenet", help="WaveNet on speech, music or text")
     for name, module in TRAINERS.items():

@@ -42,7 +42,7 @@ def add_arguments(parser):
 def run(args):
     import numpy as np
 
-    from keras_ar.cli.train_pixelcnn import load_images
+    from keras_ar.cli.image_trainer import load_images
     from keras_ar.tasks import complete_images
     from keras_ar.tasks import completion_mask
     from keras_ar.utils import save_completion_grid

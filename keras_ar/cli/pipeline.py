@@ -1,9 +1,9 @@
 """The one `keras-ar train` pipeline.
 
 load -> fit (held-out value each epoch) -> score -> plot -> save -> sample
--> export -> metrics.json. A trainer (`train_pixelcnn.py`,
-`train_wavenet.py`) supplies only its data, its model and its samples
-(PNG grid, WAV files, text).
+-> export -> metrics.json. A trainer (`image_trainer.py` for the image
+models, `train_wavenet.py`) supplies only its data, its model and its
+samples (PNG grid, WAV files, text).
 """
 
 import math

@@ -38,7 +38,7 @@ def add_arguments(parser):
 
 
 def _load_data(name, split, limit):
-    from keras_ar.cli.train_pixelcnn import load_images
+    from keras_ar.cli.image_trainer import load_images
 
     return load_images(name, split, limit)
 

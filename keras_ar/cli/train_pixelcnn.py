@@ -1,115 +1,26 @@
 """`keras-ar train pixelcnn`: images -> bits/dim, samples, SavedModel."""
 
-import os
-import time
-
-from keras_ar.cli.common import echo
-from keras_ar.cli.pipeline import Trainer
-from keras_ar.cli.training_data import TrainingData
+from keras_ar.cli.image_trainer import ImageTrainer
 
 
-def load_images(name, split, limit):
-    """`(DatasetInfo, images, labels)` of a registered image dataset."""
-    from keras_ar import data
-
-    info = data.dataset_info(name)
-    images, labels = data.load(name, split=split)
-    if limit:
-        images, labels = images[:limit], labels[:limit]
-    return info, images, labels
-
-
-class PixelCNNTrainer(Trainer):
-    """PixelCNN on a registered image dataset; samples as a PNG grid."""
+class PixelCNNTrainer(ImageTrainer):
+    """PixelCNN (masked convolutions, residual blocks)."""
 
     name = "pixelcnn"
-    defaults = {"batch_size": 64, "num_samples": 16}
+    model_class = "PixelCNN"
+    default_out = "runs/pixelcnn"
 
-    def add_model_arguments(self, parser):
-        parser.add_argument(
-            "--data",
-            default="mnist",
-            help="mnist, binarized_mnist, fashion_mnist or digits",
-        )
-        parser.add_argument("--out", default="runs/pixelcnn")
-        parser.add_argument(
-            "--train-size",
-            type=int,
-            default=10000,
-            help="train on the first N training images (0 = all)",
-        )
-        parser.add_argument(
-            "--test-size",
-            type=int,
-            default=0,
-            help="score the first N test images (0 = all)",
-        )
+    def add_network_arguments(self, parser):
         parser.add_argument("--filters", type=int, default=32)
         parser.add_argument("--blocks", type=int, default=3)
         parser.add_argument("--output-filters", type=int, default=64)
-        parser.add_argument(
-            "--conditional",
-            action="store_true",
-            help="condition on the class label",
-        )
 
-    def load_data(self, args):
-        info, x_train, y_train = load_images(
-            args.data, "train", args.train_size
-        )
-        _, x_test, y_test = load_images(args.data, "test", args.test_size)
-        return TrainingData(
-            name=info.name,
-            x_train=x_train,
-            x_test=x_test,
-            train_condition=y_train if args.conditional else None,
-            test_condition=y_test if args.conditional else None,
-            example="image",
-            value="dim",
-            summary=(
-                f"data: {info.name} {info.image_shape}, "
-                f"{info.num_pixel_values} values, {len(x_train)} train / "
-                f"{len(x_test)} test images"
-            ),
-            extra={"info": info},
-        )
-
-    def build_model(self, args, data):
-        from keras_ar.models import PixelCNN
-
-        info = data.extra["info"]
-        return PixelCNN(
-            info.image_shape,
-            head=info.num_pixel_values,
+    def network_kwargs(self, args):
+        return dict(
             filters=args.filters,
             num_residual_blocks=args.blocks,
             output_filters=args.output_filters,
-            condition_classes=info.num_labels if args.conditional else None,
         )
-
-    def describe(self, model, args, data):
-        return (
-            f"model: PixelCNN, {model.count_params():,} parameters, "
-            f"head {model.head.__class__.__name__}"
-        )
-
-    def write_samples(self, model, args, data, out):
-        from keras_ar.utils import save_image_grid
-
-        info = data.extra["info"]
-        condition = None
-        if args.conditional:
-            condition = [i % info.num_labels for i in range(args.num_samples)]
-        echo(f"sampling {args.num_samples} images")
-        start = time.time()
-        samples = model.sample(
-            args.num_samples, condition=condition, seed=args.seed, progress=True
-        )
-        seconds = time.time() - start
-        grid = os.path.join(out, "samples.png")
-        save_image_grid(samples, grid, info.max_value)
-        echo(f"wrote {grid} ({args.num_samples} samples, {seconds:.1f}s)")
-        return {"sample_seconds": seconds}
 
 
 TRAINER = PixelCNNTrainer()
