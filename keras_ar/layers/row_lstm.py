@@ -4,6 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_ar.backend import scan
 from keras_ar.layers.masked_conv2d import MaskedConv2D
 from keras_ar.utils import validation
 
@@ -73,7 +74,7 @@ class RowLSTM(keras.layers.Layer):
     The input-to-state map is a masked `1 x k` convolution along the row,
     computed for the whole image at once; the state-to-state map is an
     unmasked `1 x k` convolution over the previous row's hidden state; the
-    rows are processed top to bottom in one compiled `keras.ops.scan`:
+    rows are processed top to bottom in one compiled scan:
 
     ```
     [o, f, i, g] = K_ss * h[r - 1] + K_is * x[r]
@@ -164,7 +165,7 @@ class RowLSTM(keras.layers.Layer):
             h, c = lstm_update(gates, c)
             return (h, c), (h, c)
 
-        _, (h, _) = ops.scan(row, (zeros, zeros), z)
+        _, (h, _) = scan(row, (zeros, zeros), z)
         return ops.transpose(h, (1, 0, 2, 3))
 
     def compute_output_shape(self, input_shape):
