@@ -4,6 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_ar.backend import scan
 from keras_ar.layers.masked_conv2d import MaskedConv2D
 from keras_ar.layers.row_lstm import check_lstm_args
 from keras_ar.layers.row_lstm import gate_permutation
@@ -38,11 +39,11 @@ class DiagonalBiLSTM(keras.layers.Layer):
 
     The input is skewed (row `r` shifted right by `r`), so each diagonal of
     the image is a column; an LSTM then runs over the columns in one
-    compiled `keras.ops.scan`, with a masked `1 x 1` input-to-state
-    convolution (computed for the whole image at once) and a `2 x 1`
-    state-to-state convolution over the previous column, which in image
-    coordinates reads the hidden states of the pixels above and to the
-    left:
+    compiled scan (`keras_ar.backend.scan`), with a masked `1 x 1`
+    input-to-state convolution (computed for the whole image at once) and
+    a `2 x 1` state-to-state convolution over the previous column, which in
+    image coordinates reads the hidden states of the pixels above and to
+    the left:
 
     ```
     [o, f, i, g] = K_ss * [h(r - 1, j), h(r, j - 1)] + K_is * x(r, j)
@@ -51,8 +52,9 @@ class DiagonalBiLSTM(keras.layers.Layer):
     ```
 
     The result is unskewed. A second LSTM with its own weights does the same
-    on the mirrored image (right to left); its output is mirrored back and
-    shifted down one row, and the two directions are summed. The output at
+    on the mirrored image (right to left; both directions run in the same
+    scan); its output is mirrored back and shifted down one row, and the
+    two directions are summed. The output at
     `(r, j)` then sees every pixel above (rows `< r`: the forward direction
     those at columns `<= j`, the backward one those at `>= j`) and to the
     left, and the pixel itself only through the mask: channel group `g`
@@ -112,34 +114,42 @@ class DiagonalBiLSTM(keras.layers.Layer):
         ]
         self.built = True
 
-    def _sweep(self, inputs, direction):
-        """One direction's LSTM over the diagonals (left to right)."""
+    def call(self, inputs):
         _, height, width, _ = inputs.shape
-        z = self.input_convs[direction](inputs)
+        units = self.units
+        # Both directions in one scan: the backward one runs on the
+        # mirrored image, stacked on the batch axis.
+        mirrored = ops.flip(inputs, axis=2)
+        z = ops.concatenate(
+            [self.input_convs[0](inputs), self.input_convs[1](mirrored)], 0
+        )
         z = skew(ops.take(z, self.permutation, axis=-1))
-        z = ops.transpose(z, (2, 0, 1, 3))  # columns first
+        columns = z.shape[2]
+        z = ops.reshape(ops.transpose(z, (2, 0, 1, 3)), (columns, 2, -1))
         # Positions of the skewed map outside the image keep zero states,
         # as the pixels left of column 0 are.
-        rows, cols = np.arange(height)[:, None], np.arange(z.shape[0])
+        rows, cols = np.arange(height)[:, None], np.arange(columns)
         valid = (cols >= rows) & (cols - rows < width)
-        valid = ops.cast(valid.T[:, None, :, None], z.dtype)
-        zeros = ops.zeros_like(z[0, :, :, : self.units])
-        kernel = ops.cast(self.state_kernels[direction], z.dtype)
+        valid = np.repeat(valid.T[:, None, None, :, None], 2, axis=1)
+        valid = ops.convert_to_tensor(valid.astype("float32"), z.dtype)
+        kernel = ops.stack([ops.cast(k, z.dtype) for k in self.state_kernels])
+        gate_shape = (2, -1, height, 4 * units)  # direction, batch, row
+        zeros = ops.zeros_like(ops.reshape(z[0], gate_shape)[..., :units])
 
         def column(carry, inputs):
             (h, c), (z_col, keep) = carry, inputs
-            above = ops.pad(h[:, :-1], ((0, 0), (1, 0), (0, 0)))
-            gates = z_col + ops.matmul(above, kernel[0])
-            gates = gates + ops.matmul(h, kernel[1])
-            h, c = lstm_update(gates, c)
+            above = ops.pad(h[:, :, :-1], ((0, 0), (0, 0), (1, 0), (0, 0)))
+            gates = ops.matmul(ops.reshape(above, (2, -1, units)), kernel[:, 0])
+            gates += ops.matmul(ops.reshape(h, (2, -1, units)), kernel[:, 1])
+            gates = z_col + ops.reshape(gates, (2, -1))
+            h, c = lstm_update(ops.reshape(gates, gate_shape), c)
             return (h * keep, c * keep), (h * keep, c * keep)
 
-        _, (h, _) = ops.scan(column, (zeros, zeros), (z, valid))
-        return unskew(ops.transpose(h, (1, 2, 0, 3)), width)
-
-    def call(self, inputs):
-        forward = self._sweep(inputs, 0)
-        backward = ops.flip(self._sweep(ops.flip(inputs, axis=2), 1), axis=2)
+        _, (h, _) = scan(column, (zeros, zeros), (z, valid))
+        h = ops.transpose(h, (1, 2, 3, 0, 4))  # direction, batch, row, col
+        h = unskew(ops.reshape(h, (-1, height, columns, units)), width)
+        forward, backward = ops.split(h, 2, axis=0)
+        backward = ops.flip(backward, axis=2)
         backward = ops.pad(backward[:, :-1], ((0, 0), (1, 0), (0, 0), (0, 0)))
         return forward + backward
 
@@ -217,7 +227,7 @@ class DiagonalBiLSTM(keras.layers.Layer):
             h, c = lstm_update(gates, c)
             return (h, c), (h, c)
 
-        _, (h, _) = ops.scan(column, (zeros, zeros), (z, h_above), reverse=True)
+        _, (h, _) = scan(column, (zeros, zeros), (z, h_above), reverse=True)
         return {
             **state,
             "h_above": state["h_row"][:, 1:],

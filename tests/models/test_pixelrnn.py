@@ -79,7 +79,7 @@ def _dependencies(model, num_values, draws=2):
             0, num_values, (1,) + model.event_shape
         )
         m = dependency_matrix(
-            lambda v: model(v),
+            model.predict_on_batch,  # compiled once
             x,
             positions,
             np.broadcast_to(positions[..., None], positions.shape + (1,)),
@@ -135,7 +135,7 @@ def test_cached_sampling_equals_naive(
     if jit and keras.backend.backend() == "jax":
         pytest.skip("JAX always compiles the loop with XLA")
     model = _tiny(event_shape, head=head, cell=cell, **extra)
-    _randomize(model, seed=3, scale=1.0)
+    _randomize(model, seed=3, scale=0.5)
     model.jit_generation = jit
     fast = model.sample(3, seed=4, condition=condition)
     slow = model.sample(3, seed=4, condition=condition, use_cache=False)
