@@ -50,6 +50,7 @@ def configs(quick):
     from keras_ar.models import NADE
     from keras_ar.models import GatedPixelCNN
     from keras_ar.models import PixelCNN
+    from keras_ar.models import PixelRNN
     from keras_ar.models import WaveNet
 
     size = 16 if quick else 32
@@ -91,6 +92,21 @@ def configs(quick):
             (1, 16),
             8,
         ),
+        **{
+            f"pixelrnn_{cell}_28": (
+                lambda cell=cell: PixelRNN(
+                    (28, 28, 1),
+                    head=256,
+                    cell=cell,
+                    hidden_units=32,
+                    num_layers=3,
+                    output_filters=64,
+                ),
+                (16,),
+                8,
+            )
+            for cell in ("row", "diagonal")
+        },
         "nade_784": (lambda: NADE((784,), hidden_units=500), (16,), 32),
         "made_784": (lambda: MADE((784,), hidden_units=(500,)), (16,), 32),
         "wavenet_2048": (
