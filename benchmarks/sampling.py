@@ -23,7 +23,7 @@ naive ratio of at least 183x at 32x32 (the Fast PixelCNN++ paper's best).
 Run (CPU, about 10 minutes on 2 shared cores):
     python benchmarks/sampling.py
     python benchmarks/sampling.py --quick      # smaller, ~2 min
-    python benchmarks/sampling.py --only pixelcnn_28
+    python benchmarks/sampling.py --only pixelcnn_28  # other rows kept
 
 Writes benchmarks/results/sampling.json (sampling_quick.json).
 """
@@ -281,6 +281,17 @@ def main():
             continue
         rows += run_config(name, builder, batches, steps, args.full_naive)
     print("* naive time = measured cost per step x steps")
+    name = "sampling_quick.json" if args.quick else "sampling.json"
+    if keras.backend.backend() != "tensorflow":
+        name = name.replace(".json", f"_{keras.backend.backend()}.json")
+    path = os.path.join(HERE, "results", name)
+    if args.only and os.path.exists(path):
+        # --only reruns some configurations: keep the other rows.
+        with open(path) as f:
+            kept = [
+                r for r in json.load(f)["rows"] if r["config"] not in args.only
+            ]
+        rows = kept + rows
     targets = {}
     for row in rows:
         if row["config"] == "pixelcnn_28" and row["batch"] == 16:
@@ -306,10 +317,6 @@ def main():
         "versions": versions(),
         **provenance(),
     }
-    name = "sampling_quick.json" if args.quick else "sampling.json"
-    if keras.backend.backend() != "tensorflow":
-        name = name.replace(".json", f"_{keras.backend.backend()}.json")
-    path = os.path.join(HERE, "results", name)
     with open(path, "w") as f:
         json.dump(result, f, indent=2)
     print(f"wrote {path}")
