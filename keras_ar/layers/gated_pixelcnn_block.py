@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from keras_ar.layers.condition_bias import condition_bias
+from keras_ar.layers.condition_bias import condition_bias_layer
 from keras_ar.layers.masked_conv2d import MaskedConv2D
 from keras_ar.utils import validation
 
@@ -125,17 +127,9 @@ class GatedPixelCNNBlock(keras.layers.Layer):
                 f"per group). Received: filters={filters}, "
                 f"channel_groups={channel_groups}"
             )
-        optional = validation.check_optional_positive_int
-        self.condition_classes = optional(
-            condition_classes, "condition_classes"
+        self.condition_classes, self.condition_size = (
+            validation.check_condition_args(condition_classes, condition_size)
         )
-        self.condition_size = optional(condition_size, "condition_size")
-        if condition_classes is not None and condition_size is not None:
-            raise ValueError(
-                "Pass `condition_classes` or `condition_size`, not both. "
-                f"Received: condition_classes={condition_classes}, "
-                f"condition_size={condition_size}"
-            )
         p, n, dtype = self.filters, self.kernel_size, self.dtype_policy
         groups = self.channel_groups
         self.vertical_conv = keras.layers.Conv2D(
@@ -154,23 +148,9 @@ class GatedPixelCNNBlock(keras.layers.Layer):
         self.horizontal_output = MaskedConv2D(
             p, 1, "B", name="horizontal_output", **horizontal
         )
-        self.condition_layer = None
-        if self.condition_classes is not None:
-            self.condition_layer = keras.layers.Embedding(
-                self.condition_classes,
-                4 * p,
-                embeddings_initializer="zeros",
-                name="condition_embedding",
-                dtype=dtype,
-            )
-        elif self.condition_size is not None:
-            self.condition_layer = keras.layers.Dense(
-                4 * p,
-                use_bias=False,
-                kernel_initializer="zeros",
-                name="condition_projection",
-                dtype=dtype,
-            )
+        self.condition_layer = condition_bias_layer(
+            4 * p, self.condition_classes, self.condition_size, "", dtype
+        )
 
     @property
     def residual(self):
@@ -218,11 +198,12 @@ class GatedPixelCNNBlock(keras.layers.Layer):
                 f"This GatedPixelCNNBlock needs a condition: {expected}. "
                 "Received: condition=None"
             )
-        if self.condition_classes is not None:
-            condition = ops.reshape(ops.cast(condition, "int32"), (-1,))
-        else:
-            condition = ops.cast(condition, self.compute_dtype)
-        biases = self.condition_layer(condition)
+        biases = condition_bias(
+            self.condition_layer,
+            condition,
+            self.condition_classes,
+            self.compute_dtype,
+        )
         return biases[:, : 2 * self.filters], biases[:, 2 * self.filters :]
 
     def call(self, inputs, condition=None):

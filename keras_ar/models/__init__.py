@@ -3,6 +3,7 @@
 from keras_ar.models.autoregressive_model import AutoregressiveModel
 from keras_ar.models.gated_pixelcnn import GatedPixelCNN
 from keras_ar.models.gated_pixelcnn_backbone import GatedPixelCNNBackbone
+from keras_ar.models.image_model import ImageModel
 from keras_ar.models.made import MADE
 from keras_ar.models.made_backbone import MADEBackbone
 from keras_ar.models.nade import NADE
@@ -16,6 +17,7 @@ from keras_ar.models.wavenet import WaveNet
 __all__ = [
     "GatedPixelCNN",
     "GatedPixelCNNBackbone",
+    "ImageModel",
     "MADE",
     "MADEBackbone",
     "NADE",

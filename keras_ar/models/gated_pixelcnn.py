@@ -3,15 +3,12 @@
 import keras
 from keras import ops
 
-from keras_ar.conditioning import ConditionSpec
-from keras_ar.heads import Standardized
-from keras_ar.heads import get_head
-from keras_ar.models.autoregressive_model import AutoregressiveModel
 from keras_ar.models.gated_pixelcnn_backbone import GatedPixelCNNBackbone
+from keras_ar.models.image_model import ImageModel
 
 
 @keras.saving.register_keras_serializable(package="keras_ar")
-class GatedPixelCNN(AutoregressiveModel):
+class GatedPixelCNN(ImageModel):
     """Gated PixelCNN: vertical and horizontal stacks with gated units.
 
     A `GatedPixelCNNBackbone` (`num_layers` `GatedPixelCNNBlock`s, two
@@ -64,6 +61,10 @@ class GatedPixelCNN(AutoregressiveModel):
     (2, 8, 8, 1)
     """
 
+    backbone_args = (
+        "filters num_layers kernel_size first_kernel_size output_filters"
+    ).split()
+
     def __init__(
         self,
         event_shape=(28, 28, 1),
@@ -77,36 +78,19 @@ class GatedPixelCNN(AutoregressiveModel):
         condition_size=None,
         **kwargs,
     ):
-        head = get_head(head)
-        spec = ConditionSpec.from_args(
-            condition_classes=condition_classes, condition_size=condition_size
+        super().__init__(
+            event_shape, head, condition_classes, condition_size, **kwargs
         )
-        super().__init__(event_shape, head, condition_spec=spec, **kwargs)
-        if len(self.event_shape) != 3:
-            raise ValueError(
-                "GatedPixelCNN expects `event_shape=(height, width, "
-                f"channels)`. Received: event_shape={event_shape}"
+        self.set_backbone(
+            GatedPixelCNNBackbone(
+                filters=filters,
+                num_layers=num_layers,
+                kernel_size=kernel_size,
+                first_kernel_size=first_kernel_size,
+                output_filters=output_filters,
+                **self.backbone_kwargs(),
             )
-        self.condition_size = getattr(spec.part("condition"), "size", None)
-        self.backbone = GatedPixelCNNBackbone(
-            channels=self.channels,
-            filters=filters,
-            num_layers=num_layers,
-            kernel_size=kernel_size,
-            first_kernel_size=first_kernel_size,
-            output_filters=output_filters,
-            features_size=self.head.features_size(self.channels),
-            condition_classes=self.condition_classes,
-            condition_size=self.condition_size,
-            name="backbone",
-            dtype=self.dtype_policy,
         )
-        self.filters = self.backbone.filters
-        self.num_layers = self.backbone.num_layers
-        self.kernel_size = self.backbone.kernel_size
-        self.first_kernel_size = self.backbone.first_kernel_size
-        self.output_filters = self.backbone.output_filters
-        self.build()
 
     @property
     def receptive_field_rows(self):
@@ -121,57 +105,24 @@ class GatedPixelCNN(AutoregressiveModel):
         XLA's compile time outweighs its faster steps for grey images)."""
         return use_cache and self.channels > 1
 
-    def build_generation_cache(
-        self, x, known, condition, noise, use_cache=True, xla=False
-    ):
-        cache = super().build_generation_cache(
-            x, known, condition, noise, use_cache, xla
-        )
-        if use_cache:
-            batch, width = ops.shape(x)[0], self.event_shape[1]
-            cache.update(self.backbone.build_cache(batch, width, condition))
-        return cache
-
-    def _encode(self, x, start, size):
-        """The scaled values `(batch, size, channels)` of the flat pixels
-        `[start, start + size)` (`size` static)."""
-        height, width, channels = self.event_shape
-        standardized = isinstance(self.head, Standardized)
-        if standardized:
-            # Per-position statistics: scale the image, then take pixels.
-            x = self.head.encode_inputs(x)
-        pixels = ops.reshape(x, (-1, height * width, channels))
-        values = ops.slice(
-            pixels, (0, start, 0), (ops.shape(x)[0], size, channels)
-        )
-        return values if standardized else self.head.encode_inputs(values)
-
     def call_with_cache(self, x, cache, index):
         """The network's column at the step's pixel alone.
 
-        Every value before step `index` is final in `x`; the last one
-        written (at step `index - 1`) is the only one the cache lacks, so
-        its pixel is copied into the first block's horizontal input cache
-        (whole pixels are copied, which also keeps known values of
-        `complete`). At the first step of an image row, every vertical
-        stack runs once at the finished row above. Then the horizontal
-        stacks and output layers run at this pixel; the head gets the
-        step's channel."""
+        The pixel written last is copied into the first block's
+        horizontal input cache (`write_previous_pixel`). At the first step
+        of an image row, every vertical stack runs once at the finished
+        row above. Then the horizontal stacks and output layers run at
+        this pixel; the head gets the step's channel."""
         width, channels = self.event_shape[1], self.channels
         index = ops.cast(index, "int32")
         pixel = index // channels
-        previous = ops.maximum(index - 1, 0) // channels
-        values = ops.reshape(self._encode(x, previous, 1), (-1, channels))
-        cache = self.backbone.write_inputs(cache, values, previous % width)
-        new_row = ops.logical_and(
-            ops.equal(index % (width * channels), 0), ops.greater(index, 0)
-        )
+        cache, new_row = self.write_previous_pixel(x, cache, index)
         keys = [k for k in cache if k.startswith(("vertical_", "link_"))]
         keys = [k for k in keys if not k.startswith("vertical_bias_")]
         kept = {k: cache[k] for k in keys}
 
         def move():
-            row = self._encode(x, ops.maximum(pixel - width, 0), width)
+            row = self.encode_pixels(x, ops.maximum(pixel - width, 0), width)
             return self.backbone.next_row(cache, row)
 
         cache = {**cache, **ops.cond(new_row, move, lambda: kept)}
@@ -181,18 +132,3 @@ class GatedPixelCNN(AutoregressiveModel):
         # One channel group's features: to the head, one channel, so the
         # parameters are `(batch, 1) + param_shape`.
         return self.head(features), cache
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "filters": self.filters,
-                "num_layers": self.num_layers,
-                "kernel_size": self.kernel_size,
-                "first_kernel_size": self.first_kernel_size,
-                "output_filters": self.output_filters,
-                "condition_classes": self.condition_classes,
-                "condition_size": self.condition_size,
-            }
-        )
-        return config

@@ -89,11 +89,9 @@ class GatedPixelCNNBackbone(keras.layers.Layer):
         self.first_kernel_size = check(first_kernel_size, "first_kernel_size")
         self.output_filters = check(output_filters, "output_filters")
         self.features_size = check(features_size, "features_size")
-        optional = validation.check_optional_positive_int
-        self.condition_classes = optional(
-            condition_classes, "condition_classes"
+        self.condition_classes, self.condition_size = (
+            validation.check_condition_args(condition_classes, condition_size)
         )
-        self.condition_size = optional(condition_size, "condition_size")
         for name in ("filters", "output_filters"):
             if getattr(self, name) < self.channels:
                 raise ValueError(

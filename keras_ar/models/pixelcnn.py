@@ -3,15 +3,12 @@
 import keras
 from keras import ops
 
-from keras_ar.conditioning import ConditionSpec
-from keras_ar.heads import Standardized
-from keras_ar.heads import get_head
-from keras_ar.models.autoregressive_model import AutoregressiveModel
+from keras_ar.models.image_model import ImageModel
 from keras_ar.models.pixelcnn_backbone import PixelCNNBackbone
 
 
 @keras.saving.register_keras_serializable(package="keras_ar")
-class PixelCNN(AutoregressiveModel):
+class PixelCNN(ImageModel):
     """PixelCNN: a stack of masked convolutions over images.
 
     A `PixelCNNBackbone` (7x7 mask-`"A"` convolution, residual blocks,
@@ -64,6 +61,11 @@ class PixelCNN(AutoregressiveModel):
     (2, 8, 8, 1)
     """
 
+    backbone_args = (
+        "filters num_residual_blocks kernel_size first_kernel_size "
+        "output_filters"
+    ).split()
+
     def __init__(
         self,
         event_shape=(28, 28, 1),
@@ -77,37 +79,19 @@ class PixelCNN(AutoregressiveModel):
         condition_size=None,
         **kwargs,
     ):
-        head = get_head(head)
-        spec = ConditionSpec.from_args(
-            condition_classes=condition_classes, condition_size=condition_size
+        super().__init__(
+            event_shape, head, condition_classes, condition_size, **kwargs
         )
-        super().__init__(event_shape, head, condition_spec=spec, **kwargs)
-        if len(self.event_shape) != 3:
-            raise ValueError(
-                "PixelCNN expects `event_shape=(height, width, channels)`. "
-                f"Received: event_shape={event_shape}"
+        self.set_backbone(
+            PixelCNNBackbone(
+                filters=filters,
+                num_residual_blocks=num_residual_blocks,
+                kernel_size=kernel_size,
+                first_kernel_size=first_kernel_size,
+                output_filters=output_filters,
+                **self.backbone_kwargs(),
             )
-        channels = self.channels
-        self.condition_size = getattr(spec.part("condition"), "size", None)
-        self.backbone = PixelCNNBackbone(
-            channels=channels,
-            filters=filters,
-            num_residual_blocks=num_residual_blocks,
-            kernel_size=kernel_size,
-            first_kernel_size=first_kernel_size,
-            output_filters=output_filters,
-            features_size=self.head.features_size(channels),
-            condition_classes=self.condition_classes,
-            condition_size=self.condition_size,
-            name="backbone",
-            dtype=self.dtype_policy,
         )
-        self.filters = self.backbone.filters
-        self.num_residual_blocks = self.backbone.num_residual_blocks
-        self.kernel_size = self.backbone.kernel_size
-        self.first_kernel_size = self.backbone.first_kernel_size
-        self.output_filters = self.backbone.output_filters
-        self.build()
 
     @property
     def receptive_field_rows(self):
@@ -126,33 +110,9 @@ class PixelCNN(AutoregressiveModel):
         graph loop and 33 us under XLA (32x32x3, batch 1)."""
         return use_cache and self.channels > 1
 
-    def build_generation_cache(
-        self, x, known, condition, noise, use_cache=True, xla=False
-    ):
-        cache = super().build_generation_cache(
-            x, known, condition, noise, use_cache, xla
-        )
-        if use_cache:
-            batch, width = ops.shape(x)[0], self.event_shape[1]
-            cache.update(
-                self.backbone.build_cache(batch, width, condition, by_group=xla)
-            )
-        return cache
-
-    def _encode_pixel(self, x, pixel):
-        """The scaled values `(batch, channels)` of flat pixel `pixel`."""
-        height, width, channels = self.event_shape
-        if isinstance(self.head, Standardized):
-            # Per-position statistics: scale the image, then take the pixel.
-            x = self.head.encode_inputs(x)
-        pixels = ops.reshape(x, (-1, height * width, channels))
-        values = ops.slice(
-            pixels, (0, pixel, 0), (ops.shape(x)[0], 1, channels)
-        )
-        values = ops.reshape(values, (-1, channels))
-        if isinstance(self.head, Standardized):
-            return values
-        return self.head.encode_inputs(values)
+    def backbone_cache_options(self, xla):
+        # Per-channel-group weights for XLA's branches (see `step`).
+        return {"by_group": xla}
 
     def call_with_cache(self, x, cache, index):
         """The network's column at the step's pixel alone.
@@ -166,14 +126,7 @@ class PixelCNN(AutoregressiveModel):
         gets the step's channel)."""
         width, channels = self.event_shape[1], self.channels
         index = ops.cast(index, "int32")
-        previous = ops.maximum(index - 1, 0)
-        if channels > 1:
-            previous = previous // channels
-        values = self._encode_pixel(x, previous)
-        cache = self.backbone.write_inputs(cache, values, previous % width)
-        new_row = ops.logical_and(
-            ops.equal(index % (width * channels), 0), ops.greater(index, 0)
-        )
+        cache, new_row = self.write_previous_pixel(x, cache, index)
         cache = self.backbone.next_row(cache, new_row)
         col = (index // channels) % width if channels > 1 else index % width
         if channels == 1:
@@ -197,18 +150,3 @@ class PixelCNN(AutoregressiveModel):
         # One channel group's features: to the head, one channel, so the
         # parameters are `(batch, 1) + param_shape`.
         return self.head(features), cache
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "filters": self.filters,
-                "num_residual_blocks": self.num_residual_blocks,
-                "kernel_size": self.kernel_size,
-                "first_kernel_size": self.first_kernel_size,
-                "output_filters": self.output_filters,
-                "condition_classes": self.condition_classes,
-                "condition_size": self.condition_size,
-            }
-        )
-        return config

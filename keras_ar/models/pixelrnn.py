@@ -3,15 +3,12 @@
 import keras
 from keras import ops
 
-from keras_ar.conditioning import ConditionSpec
-from keras_ar.heads import Standardized
-from keras_ar.heads import get_head
-from keras_ar.models.autoregressive_model import AutoregressiveModel
+from keras_ar.models.image_model import ImageModel
 from keras_ar.models.pixelrnn_backbone import PixelRNNBackbone
 
 
 @keras.saving.register_keras_serializable(package="keras_ar")
-class PixelRNN(AutoregressiveModel):
+class PixelRNN(ImageModel):
     """PixelRNN: residual Row LSTM or Diagonal BiLSTM layers over images.
 
     A `PixelRNNBackbone` (a 7x7 mask-`"A"` convolution, `num_layers`
@@ -64,6 +61,11 @@ class PixelRNN(AutoregressiveModel):
     (2, 6, 6, 1)
     """
 
+    backbone_args = (
+        "cell hidden_units num_layers kernel_size first_kernel_size "
+        "output_filters"
+    ).split()
+
     def __init__(
         self,
         event_shape=(28, 28, 1),
@@ -78,84 +80,34 @@ class PixelRNN(AutoregressiveModel):
         condition_size=None,
         **kwargs,
     ):
-        head = get_head(head)
-        spec = ConditionSpec.from_args(
-            condition_classes=condition_classes, condition_size=condition_size
+        super().__init__(
+            event_shape, head, condition_classes, condition_size, **kwargs
         )
-        super().__init__(event_shape, head, condition_spec=spec, **kwargs)
-        if len(self.event_shape) != 3:
-            raise ValueError(
-                "PixelRNN expects `event_shape=(height, width, channels)`. "
-                f"Received: event_shape={event_shape}"
+        self.set_backbone(
+            PixelRNNBackbone(
+                cell=cell,
+                hidden_units=hidden_units,
+                num_layers=num_layers,
+                kernel_size=kernel_size,
+                first_kernel_size=first_kernel_size,
+                output_filters=output_filters,
+                **self.backbone_kwargs(),
             )
-        self.condition_size = getattr(spec.part("condition"), "size", None)
-        self.backbone = PixelRNNBackbone(
-            channels=self.channels,
-            cell=cell,
-            hidden_units=hidden_units,
-            num_layers=num_layers,
-            kernel_size=kernel_size,
-            first_kernel_size=first_kernel_size,
-            output_filters=output_filters,
-            features_size=self.head.features_size(self.channels),
-            condition_classes=self.condition_classes,
-            condition_size=self.condition_size,
-            name="backbone",
-            dtype=self.dtype_policy,
         )
-        for name in (
-            "cell hidden_units num_layers kernel_size first_kernel_size "
-            "output_filters"
-        ).split():
-            setattr(self, name, getattr(self.backbone, name))
-        self.build()
-
-    # ------------------------------------------------------------------
-    # Generation with cached LSTM states
-    # ------------------------------------------------------------------
-    def build_generation_cache(
-        self, x, known, condition, noise, use_cache=True, xla=False
-    ):
-        cache = super().build_generation_cache(
-            x, known, condition, noise, use_cache, xla
-        )
-        if use_cache:
-            batch, width = ops.shape(x)[0], self.event_shape[1]
-            cache.update(self.backbone.build_cache(batch, width, condition))
-        return cache
-
-    def _encode_pixel(self, x, pixel):
-        """The scaled values `(batch, channels)` of flat pixel `pixel`."""
-        height, width, channels = self.event_shape
-        if isinstance(self.head, Standardized):
-            x = self.head.encode_inputs(x)
-        pixels = ops.reshape(x, (-1, height * width, channels))
-        values = ops.slice(
-            pixels, (0, pixel, 0), (ops.shape(x)[0], 1, channels)
-        )
-        values = ops.reshape(values, (-1, channels))
-        if isinstance(self.head, Standardized):
-            return values
-        return self.head.encode_inputs(values)
 
     def call_with_cache(self, x, cache, index):
         """The network at the step's pixel alone.
 
-        The pixel written last (at step `index - 1`) is copied into the
-        input cache (whole pixels, which also keeps the known values of
-        `complete`); at the first step of an image row every cache moves
-        on one row. Then each layer runs at this pixel from its cached
-        states; the head gets the features of the step's channel. A colour
-        pixel is run once per channel, each time with more of its channels
-        written (its channel groups before the step's are all it reads)."""
+        The pixel written last is copied into the input cache and, at the
+        first step of an image row, every cache moves on one row
+        (`write_previous_pixel`). Then each layer runs at this pixel from
+        its cached states; the head gets the features of the step's
+        channel. A colour pixel is run once per channel, each time with
+        more of its channels written (its channel groups before the
+        step's are all it reads)."""
         width, channels = self.event_shape[1], self.channels
         index = ops.cast(index, "int32")
-        previous = ops.maximum(index - 1, 0) // channels
-        values = self._encode_pixel(x, previous)
-        cache = self.backbone.write_inputs(cache, values, previous % width)
-        new_row = ops.logical_and(
-            ops.equal(index % (width * channels), 0), ops.greater(index, 0)
-        )
+        cache, new_row = self.write_previous_pixel(x, cache, index)
         cache = self.backbone.next_row(cache, new_row)
         features, cache = self.backbone.step(cache, (index // channels) % width)
         if channels > 1:
@@ -165,19 +117,3 @@ class PixelRNN(AutoregressiveModel):
                 features, (0, start), (ops.shape(features)[0], size)
             )
         return self.head(features), cache
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "cell": self.cell,
-                "hidden_units": self.hidden_units,
-                "num_layers": self.num_layers,
-                "kernel_size": self.kernel_size,
-                "first_kernel_size": self.first_kernel_size,
-                "output_filters": self.output_filters,
-                "condition_classes": self.condition_classes,
-                "condition_size": self.condition_size,
-            }
-        )
-        return config

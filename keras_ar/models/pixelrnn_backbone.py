@@ -6,6 +6,8 @@ from keras import ops
 from keras_ar.layers import DiagonalBiLSTM
 from keras_ar.layers import MaskedConv2D
 from keras_ar.layers import RowLSTM
+from keras_ar.layers.condition_bias import condition_bias
+from keras_ar.layers.condition_bias import condition_bias_layer
 from keras_ar.utils import validation
 
 #: The constructor arguments `get_config` returns.
@@ -94,17 +96,9 @@ class PixelRNNBackbone(keras.layers.Layer):
         self.first_kernel_size = check(first_kernel_size, "first_kernel_size")
         self.output_filters = check(output_filters, "output_filters")
         self.features_size = check(features_size, "features_size")
-        optional = validation.check_optional_positive_int
-        self.condition_classes = optional(
-            condition_classes, "condition_classes"
+        self.condition_classes, self.condition_size = (
+            validation.check_condition_args(condition_classes, condition_size)
         )
-        self.condition_size = optional(condition_size, "condition_size")
-        if condition_classes is not None and condition_size is not None:
-            raise ValueError(
-                "Pass `condition_classes` or `condition_size`, not both. "
-                f"Received: condition_classes={condition_classes}, "
-                f"condition_size={condition_size}"
-            )
         for name in ("hidden_units", "features_size"):
             if getattr(self, name) % self.channels:
                 raise ValueError(
@@ -144,28 +138,12 @@ class PixelRNNBackbone(keras.layers.Layer):
         self.features_conv = MaskedConv2D(
             self.features_size, 1, "B", name="params_conv", **conv
         )
+        classes, size = self.condition_classes, self.condition_size
         self.condition_layers = [
-            self._condition_layer(i, width)
+            condition_bias_layer(width, classes, size, f"_{i}", conv["dtype"])
             for i in range(self.num_layers + 1)
-            if self.condition_classes or self.condition_size
+            if classes or size
         ]
-
-    def _condition_layer(self, index, width):
-        if self.condition_classes is not None:
-            return keras.layers.Embedding(
-                self.condition_classes,
-                width,
-                embeddings_initializer="zeros",
-                name=f"condition_embedding_{index}",
-                dtype=self.dtype_policy,
-            )
-        return keras.layers.Dense(
-            width,
-            use_bias=False,
-            kernel_initializer="zeros",
-            name=f"condition_projection_{index}",
-            dtype=self.dtype_policy,
-        )
 
     def build(self, input_shape):
         shape = tuple(input_shape[:-1])
@@ -186,12 +164,11 @@ class PixelRNNBackbone(keras.layers.Layer):
         `None` for an unconditional backbone."""
         if not self.condition_layers:
             return None
-        value = condition["condition"]
-        if self.condition_classes is not None:
-            value = ops.reshape(ops.cast(value, "int32"), (-1,))
-        else:
-            value = ops.cast(value, self.compute_dtype)
-        return [layer(value) for layer in self.condition_layers]
+        value, classes = condition["condition"], self.condition_classes
+        return [
+            condition_bias(layer, value, classes, self.compute_dtype)
+            for layer in self.condition_layers
+        ]
 
     def call(self, inputs, condition=None, training=None):
         biases = self.condition_biases(condition)

@@ -56,6 +56,22 @@ def check_optional_positive_int(value, name):
     return None if value is None else check_positive_int(value, name)
 
 
+def check_condition_args(condition_classes, condition_size):
+    """`(condition_classes, condition_size)`: each `None` or an int
+    `>= 1`, not both given."""
+    classes = check_optional_positive_int(
+        condition_classes, "condition_classes"
+    )
+    size = check_optional_positive_int(condition_size, "condition_size")
+    if classes is not None and size is not None:
+        raise ValueError(
+            "Pass `condition_classes` or `condition_size`, not both. "
+            f"Received: condition_classes={condition_classes}, "
+            f"condition_size={condition_size}"
+        )
+    return classes, size
+
+
 def check_choice(value, name, choices):
     """One of `choices` (compared with `==`)."""
     if not any(value == choice for choice in choices) or isinstance(

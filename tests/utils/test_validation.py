@@ -94,3 +94,13 @@ def test_numeric():
         v.check_numeric(np.array(["a"]), "x")
     with pytest.raises(ValueError, match=r"NaN or infinite values \(1 of 2\)"):
         v.check_numeric(np.array([0.0, np.nan]), "x")
+
+
+def test_condition_args_are_checked_once_for_every_model():
+    assert v.check_condition_args(None, None) == (None, None)
+    assert v.check_condition_args(10, None) == (10, None)
+    assert v.check_condition_args(None, 4) == (None, 4)
+    with pytest.raises(ValueError, match="not both.*classes=10.*size=4"):
+        v.check_condition_args(10, 4)
+    with pytest.raises(ValueError, match="condition_size"):
+        v.check_condition_args(None, 0)
