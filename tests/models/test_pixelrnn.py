@@ -197,3 +197,24 @@ def test_save_load_keeps_scores_and_samples(tmp_path):
     assert ops.convert_to_numpy(loaded.log_prob(x, condition=cond)).shape == (
         4,
     )
+
+
+@pytest.mark.parametrize("cell", ["row", "diagonal"])
+def test_class_conditioning_changes_samples(cell):
+    model = _tiny((4, 4, 1), head=4, cell=cell, condition_classes=3)
+    x = np.ones((1, 4, 4, 1), "float32")
+    np.testing.assert_array_equal(  # zero-initialised embeddings
+        ops.convert_to_numpy(model(x, condition=[0])),
+        ops.convert_to_numpy(model(x, condition=[2])),
+    )
+    _randomize(model)
+    a = model.sample(6, condition=0, seed=1)
+    b = model.sample(6, condition=2, seed=1)
+    assert not np.array_equal(a, b)
+    np.testing.assert_array_equal(a, model.sample(6, condition=0, seed=1))
+    # The label moves the scores too (normalization per label is the
+    # harness's class-conditional case).
+    assert not np.allclose(
+        model.log_prob(a, condition=np.zeros(6, int)),
+        model.log_prob(a, condition=np.full(6, 2)),
+    )
