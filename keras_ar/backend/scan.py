@@ -1,8 +1,8 @@
-"""`scan` over a static number of steps that XLA can differentiate."""
+"""`scan` over a static number of steps that XLA can differentiate.
 
-import keras
-from keras import ops
-from keras import tree
+Keras is imported on use: `keras_ar.data` imports this package and must
+stay free of Keras and TensorFlow.
+"""
 
 
 def scan(fn, init, xs, reverse=False):
@@ -36,8 +36,11 @@ def scan(fn, init, xs, reverse=False):
     >>> [float(v) for v in ys]
     [0.0, 1.0, 3.0, 6.0]
     """
+    import keras
+    from keras import tree
+
     if keras.backend.backend() != "tensorflow":
-        return ops.scan(fn, init, xs, reverse=reverse)
+        return keras.ops.scan(fn, init, xs, reverse=reverse)
     import tensorflow as tf
 
     xs_flat = [tf.convert_to_tensor(x) for x in tree.flatten(xs)]
