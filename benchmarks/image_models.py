@@ -20,7 +20,7 @@ trains for minutes on 2 CPU cores, so the numbers show the ordering and
 speed at equal cost, not the papers' values.
 
 Run:
-    python benchmarks/image_models.py                  # ~35 min, 2 cores
+    python benchmarks/image_models.py                  # ~30 min, 2 cores
     python benchmarks/image_models.py --quick          # smoke test, ~3 min
     python benchmarks/image_models.py --budget 3600 --test-size 10000
 
@@ -89,7 +89,7 @@ def parse_args(argv=None):
     )
     add = parser.add_argument
     add("--quick", action="store_true", help="tiny models, short budgets")
-    add("--budget", type=float, help="training seconds per model (200)")
+    add("--budget", type=float, help="training seconds per model (150)")
     add("--data", nargs="*", default=list(DATASETS), choices=DATASETS)
     add("--models", nargs="*", default=list(MODELS), choices=list(MODELS))
     add("--train-size", type=int, help="training images (60000)")
@@ -101,7 +101,7 @@ def parse_args(argv=None):
     defaults = (
         dict(budget=30.0, train_size=2048, test_size=256)
         if args.quick
-        else dict(budget=200.0, train_size=60000, test_size=2000)
+        else dict(budget=150.0, train_size=60000, test_size=2000)
     )
     for key, value in defaults.items():
         if getattr(args, key) is None:
