@@ -92,19 +92,14 @@ class GatedPixelCNNBackbone(keras.layers.Layer):
         self.condition_classes, self.condition_size = (
             validation.check_condition_args(condition_classes, condition_size)
         )
-        for name in ("filters", "output_filters"):
-            if getattr(self, name) < self.channels:
-                raise ValueError(
-                    f"`{name}` must be at least the number of channels "
-                    f"({self.channels}), one channel group each. Received: "
-                    f"{name}={getattr(self, name)}"
-                )
-        if self.features_size % self.channels:
-            raise ValueError(
-                "`features_size` must be a multiple of the number of "
-                f"channels ({self.channels}): the head's parameters of each "
-                f"channel. Received: features_size={self.features_size}"
-            )
+        validation.check_channel_groups(
+            self.channels,
+            at_least={
+                "filters": self.filters,
+                "output_filters": self.output_filters,
+            },
+            multiple={"features_size": self.features_size},
+        )
         self.blocks = [
             GatedPixelCNNBlock(
                 self.filters,

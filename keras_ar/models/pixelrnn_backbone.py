@@ -99,19 +99,14 @@ class PixelRNNBackbone(keras.layers.Layer):
         self.condition_classes, self.condition_size = (
             validation.check_condition_args(condition_classes, condition_size)
         )
-        for name in ("hidden_units", "features_size"):
-            if getattr(self, name) % self.channels:
-                raise ValueError(
-                    f"`{name}` must be a multiple of the number of channels "
-                    f"({self.channels}), one channel group each. Received: "
-                    f"{name}={getattr(self, name)}"
-                )
-        if self.output_filters < self.channels:
-            raise ValueError(
-                "`output_filters` must be at least the number of channels "
-                f"({self.channels}). Received: "
-                f"output_filters={self.output_filters}"
-            )
+        validation.check_channel_groups(
+            self.channels,
+            at_least={"output_filters": self.output_filters},
+            multiple={
+                "hidden_units": self.hidden_units,
+                "features_size": self.features_size,
+            },
+        )
         conv = dict(channel_groups=self.channels, dtype=self.dtype_policy)
         width = 2 * self.hidden_units
         self.input_conv = MaskedConv2D(

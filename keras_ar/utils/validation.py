@@ -72,6 +72,26 @@ def check_condition_args(condition_classes, condition_size):
     return classes, size
 
 
+def check_channel_groups(channels, at_least=None, multiple=None):
+    """Widths shared out among `channels` channel groups (R, G, B): each
+    of `at_least` (a dict `name -> value`) needs one feature per group,
+    each of `multiple` the same number of features per group."""
+    for name, value in (at_least or {}).items():
+        if value < channels:
+            raise ValueError(
+                f"`{name}` must be at least the number of channels "
+                f"({channels}), one channel group each. Received: "
+                f"{name}={value}"
+            )
+    for name, value in (multiple or {}).items():
+        if value % channels:
+            raise ValueError(
+                f"`{name}` must be a multiple of the number of channels "
+                f"({channels}), as many features per channel group. "
+                f"Received: {name}={value}"
+            )
+
+
 def check_choice(value, name, choices):
     """One of `choices` (compared with `==`)."""
     if not any(value == choice for choice in choices) or isinstance(

@@ -104,3 +104,15 @@ def test_condition_args_are_checked_once_for_every_model():
         v.check_condition_args(10, 4)
     with pytest.raises(ValueError, match="condition_size"):
         v.check_condition_args(None, 0)
+
+
+def test_channel_groups_name_the_width_and_the_channels():
+    v.check_channel_groups(3, at_least={"filters": 3}, multiple={"f": 6})
+    with pytest.raises(
+        ValueError, match=r"`filters` must be at least .*\(3\).*filters=2"
+    ):
+        v.check_channel_groups(3, at_least={"filters": 2})
+    with pytest.raises(
+        ValueError, match=r"`f` must be a multiple .*\(3\).*f=4"
+    ):
+        v.check_channel_groups(3, multiple={"f": 4})
