@@ -28,6 +28,7 @@ from keras_ar.version import __version__
 
 __all__ = [
     "__version__",
+    "callbacks",
     "conditioning",
     "data",
     "export",

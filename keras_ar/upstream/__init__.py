@@ -8,4 +8,5 @@ by the keras_ar code that needs it (e.g. `import keras_ar.tuning` installs
 `keras_tuner_objective`).
 """
 
+from keras_ar.upstream import backup_and_restore  # noqa: F401
 from keras_ar.upstream import keras_tuner_objective  # noqa: F401
