@@ -10,3 +10,4 @@ by the keras_ar code that needs it (e.g. `import keras_ar.tuning` installs
 
 from keras_ar.upstream import backup_and_restore  # noqa: F401
 from keras_ar.upstream import keras_tuner_objective  # noqa: F401
+from keras_ar.upstream import multi_worker_fit  # noqa: F401
