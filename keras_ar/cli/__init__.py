@@ -11,6 +11,7 @@ Examples:
     keras-ar score runs/mnist/model.keras --data mnist --split test
     keras-ar complete runs/mnist/model.keras --data mnist --mask center
     keras-ar forecast series.csv --column value --steps 24 --period 12
+    keras-ar tune pixelcnn --data digits --tuner random --max-trials 8
 
 Importing this package (and parsing arguments, `--help`) imports neither
 Keras nor TensorFlow when the console script starts it (see
@@ -28,6 +29,7 @@ from keras_ar.cli import train_gated_pixelcnn
 from keras_ar.cli import train_pixelcnn
 from keras_ar.cli import train_pixelrnn
 from keras_ar.cli import train_wavenet
+from keras_ar.cli import tune
 
 TRAINERS = {
     "pixelcnn": train_pixelcnn,
@@ -98,6 +100,14 @@ def _parser():
             "forecast",
             forecast,
             "forecast a CSV column with intervals (trains a WaveNet)",
+        ),
+        (
+            "tune",
+            tune,
+            "search a model's hyperparameters with KerasTuner (random, "
+            "bayesian or hyperband; distributed with KERASTUNER_* "
+            "variables); prints the best trials, plots the search, saves "
+            "the best model",
         ),
     ):
         command = sub.add_parser(name, help=text, description=text)
