@@ -64,6 +64,21 @@ def value_checks(tf, head, x, name, where=None):
     ]
 
 
+def weight_checks(tf, weight):
+    """Assertions that per-example weights are finite and `>= 0`."""
+    if weight is None:
+        return []
+    weight = tf.cast(weight, tf.float32)
+    return [
+        tf.debugging.assert_all_finite(
+            weight, "`sample_weight` has NaN or inf values"
+        ),
+        tf.debugging.assert_greater_equal(
+            weight, 0.0, message="`sample_weight` values must be >= 0"
+        ),
+    ]
+
+
 def after(tf, checks, *tensors):
     """`tensors`, made to depend on the assertions `checks`."""
     with tf.control_dependencies(checks):
@@ -98,9 +113,16 @@ def checked_dataset(dataset, split_inputs, head, event_shape):
             f"{shape} (batch the dataset, e.g. dataset.batch(64))."
         )
 
-    def check(element):
+    def check(*parts):
+        # `Dataset.map` passes a tuple element's parts as arguments.
+        element = parts[0] if len(parts) == 1 else parts
         events = split_inputs(element)[0]
         checks = value_checks(tf, head, events, "x")
+        if isinstance(element, tuple) and len(element) == 3:
+            # `(x, None, weights)` -> `(x, weights, weights)`: the target
+            # is ignored, and `tf.distribute` cannot place a `None`.
+            checks += weight_checks(tf, element[2])
+            element = (element[0], element[2], element[2])
         return tf.nest.map_structure(lambda t: after(tf, checks, t)[0], element)
 
     return dataset.map(check)

@@ -69,6 +69,7 @@ class AutoregressiveModel(LikelihoodTraining, GenerationProtocol, keras.Model):
         self.condition_spec = condition_spec
         part = condition_spec.part("condition")
         self.condition_classes = getattr(part, "num_classes", None)
+        self.nll_tracker = keras.metrics.Mean(name="loss")
         self.bits_per_dim_tracker = keras.metrics.Mean(name="bits_per_dim")
         self.generation_functions = FunctionCache(self)
         self.anomaly_threshold = None

@@ -3,8 +3,11 @@
 import math
 
 import keras
+import numpy as np
 from keras import ops
 
+from keras_ar.backend import distribution
+from keras_ar.models import fit_inputs
 from keras_ar.models import model_inputs
 
 
@@ -40,26 +43,76 @@ class LikelihoodTraining:
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, training=True
     ):
+        """The weighted mean NLL of the batch (nats per example).
+
+        Under a `tf.distribute` strategy each replica returns its share of
+        the global mean (its summed NLL over the global weight sum), so
+        the gradients Keras sums over replicas are one device's. The
+        reported `loss` and `bits_per_dim` are the weighted means over all
+        the data seen in the epoch, whatever the batch size.
+        """
         events, _ = self.condition_spec.split_inputs(x)
         nll = -self._log_prob_from_params(y_pred, events)
-        # Updated here, not in `compute_metrics`: on JAX that runs with only
-        # the metric variables mapped, so it cannot read head statistics.
-        self.bits_per_dim_tracker.update_state(
-            nll / (self.num_dims * math.log(2.0)), sample_weight=sample_weight
-        )
-        if sample_weight is not None:
-            weight = ops.cast(ops.reshape(sample_weight, (-1,)), nll.dtype)
-            loss = ops.sum(nll * weight) / ops.maximum(ops.sum(weight), 1e-12)
+        if sample_weight is None:
+            weight = ops.ones_like(nll)
         else:
-            loss = ops.mean(nll)
+            weight = ops.cast(ops.reshape(sample_weight, (-1,)), nll.dtype)
+        weighted = ops.sum(nll * weight)
+        total_weight = distribution.replica_sum(ops.sum(weight))
+        denominator = ops.maximum(total_weight, 1e-12)
+        loss = weighted / denominator
+        extra = ops.zeros((), nll.dtype)
         if self.losses:
-            loss = loss + ops.cast(ops.sum(self.losses), loss.dtype)
+            extra = ops.cast(ops.sum(self.losses), nll.dtype)
+            loss = loss + extra / distribution.num_replicas()
+        # Metrics: every replica records the global batch mean with an
+        # equal share of its weight, so each replica's tracker (and their
+        # mean, which Keras reports) is the global weighted mean. Updated
+        # here, not in `compute_metrics`: on JAX that runs with only the
+        # metric variables mapped, so it cannot read head statistics.
+        mean_nll = distribution.replica_sum(weighted) / denominator
+        share = total_weight / distribution.num_replicas()
+        self.nll_tracker.update_state(mean_nll + extra, sample_weight=share)
+        self.bits_per_dim_tracker.update_state(
+            mean_nll / (self.num_dims * math.log(2.0)), sample_weight=share
+        )
         return loss
 
-    def fit(self, x=None, y=None, validation_data=None, **kwargs):
-        """Trains on `x` (no targets; see `keras.Model.fit`). A conditional
-        model takes its condition from a dict input (`{"image": x,
-        "label": labels}`), not from `y`."""
+    def get_metrics_result(self):
+        """Keras's metrics, with `loss` the weighted mean NLL (plus any
+        regularization) over the data seen, not a mean of batch means."""
+        result = super().get_metrics_result()
+        result["loss"] = self.nll_tracker.result()
+        return result
+
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        sample_weight=None,
+        initial_epoch=0,
+        steps_per_epoch=None,
+        **kwargs,
+    ):
+        """Trains on `x` (no targets; see `keras.Model.fit`).
+
+        A conditional model takes its condition from a dict input
+        (`{"image": x, "label": labels}`), not from `y`. Weighted data:
+        `sample_weight=` with arrays, `(x, None, weights)` elements in a
+        dataset or generator; the loss is the weighted mean NLL. NumPy
+        data is fed as one endless stream (`steps_per_epoch` batches an
+        epoch), each epoch's order fixed by a seed drawn from NumPy's
+        global generator and the epoch number, so a run resumed by
+        `keras_ar.callbacks.BackupAndRestore` sees the same batches.
+        Callbacks monitoring `bits_per_dim` with `mode="auto"` minimise
+        it.
+        """
         if y is not None:
             raise ValueError(
                 "Autoregressive models are trained on `x` alone (the data is "
@@ -67,18 +120,85 @@ class LikelihoodTraining:
                 "x={'image': images, 'label': labels}. Received a `y` of "
                 f"type {type(y).__name__}."
             )
-        if model_inputs.is_dataset(x):
-            # A dataset shuffles itself; Keras warns about its default
-            # `shuffle=True` on every dataset otherwise.
-            kwargs.setdefault("shuffle", False)
-        x = model_inputs.check_fit_data(self, model_inputs.as_array(x))
-        if validation_data is not None:
-            validation_data = model_inputs.check_fit_data(
-                self, model_inputs.as_array(validation_data)
-            )
-        return super().fit(x, validation_data=validation_data, **kwargs)
+        callbacks = list(callbacks or [])
+        set_metric_directions(callbacks)
+        start_epoch = max(int(initial_epoch), _resume_epoch(callbacks))
+        x, sample_weight, split = fit_inputs.split_validation(
+            model_inputs.as_array(x), sample_weight, validation_split
+        )
+        if split is not None and validation_data is None:
+            validation_data = split
+        seed = int(np.random.randint(0, 2**31 - 1))
+        data, steps = fit_inputs.training_input(
+            self, x, sample_weight, batch_size, shuffle, seed, start_epoch
+        )
+        if steps is not None:
+            # The stream is endless: `batch_size` is its own, Keras's
+            # shuffling is off, an epoch is `steps` batches.
+            batch_size, shuffle = None, False
+            steps_per_epoch = steps_per_epoch or steps
+        else:
+            # A dataset or generator shuffles itself (Keras warns
+            # otherwise).
+            shuffle = False
+        return super().fit(
+            data,
+            batch_size=batch_size,
+            epochs=epochs,
+            callbacks=callbacks,
+            validation_data=fit_inputs.validation_input(
+                self, validation_data
+            ),
+            shuffle=shuffle,
+            initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch,
+            **kwargs,
+        )
 
-    def evaluate(self, x=None, y=None, **kwargs):
-        """Evaluates `loss` (mean NLL, nats) and `bits_per_dim` on `x`."""
-        x = model_inputs.check_fit_data(self, model_inputs.as_array(x))
-        return super().evaluate(x, y, **kwargs)
+    def evaluate(self, x=None, y=None, sample_weight=None, **kwargs):
+        """Evaluates `loss` (weighted mean NLL, nats) and `bits_per_dim`
+        on `x` (arrays with `sample_weight=`, or a dataset or generator
+        of `x` or `(x, None, weights)`)."""
+        if kwargs.get("_use_cached_eval_dataset"):
+            # `fit`'s validation pass: its data was prepared by `fit`.
+            return super().evaluate(x, y, sample_weight=sample_weight, **kwargs)
+        if y is not None:
+            raise ValueError(
+                "Autoregressive models are evaluated on `x` alone. Received "
+                f"a `y` of type {type(y).__name__}."
+            )
+        x, y, sample_weight = fit_inputs.evaluation_input(
+            self, x, sample_weight
+        )
+        return super().evaluate(x, y, sample_weight=sample_weight, **kwargs)
+
+
+# The metrics keras_ar models report, all minimised.
+MINIMIZED_METRICS = ("loss", "bits_per_dim")
+
+
+def set_metric_directions(callbacks):
+    """Sets `mode="min"` on monitor callbacks (`EarlyStopping`,
+    `ReduceLROnPlateau`, `ModelCheckpoint`...) left at `mode="auto"` that
+    watch a keras_ar metric: Keras 3.15 only infers the direction of
+    metrics given to `compile()`."""
+    for callback in callbacks:
+        monitor = getattr(callback, "monitor", None)
+        if not isinstance(monitor, str):
+            continue
+        if monitor.removeprefix("val_") not in MINIMIZED_METRICS:
+            continue
+        # Keras picks the comparison on first use (`monitor_op is None`).
+        if getattr(callback, "mode", None) == "auto" and (
+            getattr(callback, "monitor_op", None) is None
+        ):
+            callback.mode = "min"
+
+
+def _resume_epoch(callbacks):
+    for callback in callbacks:
+        resume_point = getattr(callback, "resume_point", None)
+        point = resume_point() if callable(resume_point) else None
+        if point is not None:
+            return int(point[0])
+    return 0

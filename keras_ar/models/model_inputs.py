@@ -59,10 +59,11 @@ def check_fit_data(model, x):
     if is_dataset(x):
         from keras_ar.backend.graph_checks import checked_dataset
 
-        _adapt(model, lambda: _dataset_events(x, spec))
-        return checked_dataset(
-            x, spec.split_inputs, model.head, model.event_shape
-        )
+        def split(element):
+            return spec.split_inputs(element_inputs(element))
+
+        _adapt(model, lambda: _dataset_events(x, split))
+        return checked_dataset(x, split, model.head, model.event_shape)
     events, condition = spec.split_inputs(x)
     values = check_events(model, events)
     if values is not None:
@@ -75,9 +76,17 @@ def _length(model, values):
     return values.shape[1] if values.ndim > 1 else None
 
 
-def _dataset_events(dataset, spec):
+def element_inputs(element):
+    """The model inputs of a dataset element: `x` of Keras's
+    `(x, None, sample_weight)` (or the element itself)."""
+    if isinstance(element, tuple) and len(element) == 3:
+        return element[0]
+    return element
+
+
+def _dataset_events(dataset, split):
     for element in dataset:
-        yield np.asarray(spec.split_inputs(element)[0])
+        yield np.asarray(split(element)[0])
 
 
 def _adapt(model, data):
