@@ -243,6 +243,9 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         if epoch != int(self._restored["epoch"]):
             self._skip_steps = 0
             return
+        steps = (self.params or {}).get("steps")
+        if steps and self._skip_steps > steps:
+            self._too_few_batches(steps)
         model = self.model
         restored_logs = {}
         values = self._metric_values
@@ -258,6 +261,16 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             model, self._skip_steps // execution, restored_logs
         ).install()
 
+    def _too_few_batches(self, steps):
+        self._stop_skipping()
+        raise ValueError(
+            f"The backup in {self.backup_dir} resumes at step "
+            f"{int(self._restored['step'])} of epoch "
+            f"{int(self._restored['epoch'])}, but an epoch now has {steps} "
+            "batches. Resume with the data and batch size of the "
+            "interrupted run, or delete the folder to start over."
+        )
+
     def _stop_skipping(self):
         if self._skipper is not None:
             self._skipper.uninstall()
@@ -268,6 +281,9 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
 
     def on_train_batch_end(self, batch, logs=None):
         step = int(batch) + 1
+        steps = (self.params or {}).get("steps")
+        if steps:  # a last, partial execution ends past the epoch
+            step = min(step, steps)
         if self._skip_steps and step <= self._skip_steps:
             self._step_in_epoch = step  # a skipped batch: nothing trained
             return
@@ -280,6 +296,8 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             self._save_model(self._epoch, step)
 
     def on_epoch_end(self, epoch, logs=None):
+        if self._skipper is not None and self._skipper.remaining:
+            self._too_few_batches(self._skipper.skipped)
         self._stop_skipping()
         self._step_in_epoch = 0
         if self.save_freq == "epoch":
