@@ -314,6 +314,11 @@ def _report(tuner, trainer, data, args, out, seconds, score):
     model, writes search.json."""
     from keras_ar import tuning
 
+    # keras-tuner 1.4.8's chief saves oracle.json in `end_trial` before it
+    # drops the trial from the ongoing ones, so the file names the last
+    # trial as still running, and a resumed search would train it again.
+    # Saved again here, with none running.
+    tuner.oracle.save()
     rows = tuning.trial_rows(tuner.oracle)
     best = tuning.best_rows(rows, args.show)
     done = sum(row["status"] == "COMPLETED" for row in rows)

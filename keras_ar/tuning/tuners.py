@@ -51,7 +51,10 @@ def make_tuner(
         max_epochs: Hyperband's most epochs for one model (its trials
             choose their own numbers of epochs); ignored by the others,
             which train for `search(..., epochs=...)`.
-        seed: the search's seed.
+        seed: the search's seed: an int gives a reproducible search,
+            `None` a random one. (KerasTuner 1.4.8's oracles take a seed of
+            0 for "no seed", `seed or random.randint(1, 10000)`, so the
+            oracle gets `seed + 1`.)
         overwrite: start again instead of resuming a saved search.
         **kwargs: more arguments of the KerasTuner class
             (`hyperparameters`, `tune_new_entries`, ...).
@@ -80,7 +83,7 @@ def make_tuner(
             )
     options = dict(
         objective=OBJECTIVE,
-        seed=seed,
+        seed=None if seed is None else int(seed) + 1,
         directory=directory,
         project_name=project_name,
         overwrite=bool(overwrite) and not is_distributed_worker(),
