@@ -91,7 +91,61 @@ def add_training_arguments(parser, batch_size=64, num_samples=16):
     parser.add_argument(
         "--no-jit", action="store_true", help="train without XLA"
     )
+    add_resume_arguments(parser)
     add_export_arguments(parser)
+
+
+#: The folder, inside the output folder, of the backups of a running fit.
+BACKUP_FOLDER = "backup"
+
+
+def add_resume_arguments(parser):
+    """`--resume` and `--backup-steps` (fault tolerance)."""
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help=(
+            f"continue the interrupted run whose backup is in OUT/"
+            f"{BACKUP_FOLDER} (training backs up there and deletes it when "
+            "it completes); pass the same arguments: the resumed run ends "
+            "with the weights of an uninterrupted one. Without --resume an "
+            "existing backup is an error (resume it, or delete the folder "
+            "to start over); with --resume and no backup, training starts "
+            "from the beginning"
+        ),
+    )
+    parser.add_argument(
+        "--backup-steps",
+        type=int,
+        default=0,
+        help="back up every N batches (default 0: after every epoch)",
+    )
+
+
+def _backup(args, out):
+    """The `BackupAndRestore` callback of the run in `out`; fails when
+    `out` holds a backup and `--resume` was not given."""
+    from keras_ar.callbacks import BackupAndRestore
+    from keras_ar.utils.validation import check_non_negative_int
+
+    check_non_negative_int(args.backup_steps, "--backup-steps")
+    folder = os.path.join(out, BACKUP_FOLDER)
+    callback = BackupAndRestore(folder, save_freq=args.backup_steps or "epoch")
+    point = callback.resume_point()
+    if point is not None and not args.resume:
+        raise ValueError(
+            f"{folder} holds the backup of an interrupted run (it resumes at "
+            f"epoch {point[0] + 1}, step {point[1]}): pass --resume to "
+            "continue it, or delete the folder to start over."
+        )
+    if args.resume:
+        echo(
+            f"no backup in {folder}: training from the start"
+            if point is None
+            else f"resuming from {folder}: epoch {point[0] + 1}, "
+            f"step {point[1]}"
+        )
+    return callback
 
 
 def _check_arguments(args):
@@ -115,9 +169,10 @@ def _take(values, count):
     return None if values is None else values[:count]
 
 
-def _fit(model, trainer, args, data):
-    """Trains with the held-out subset scored each epoch; returns the
-    Keras history, the `TrainingHistory` and the metrics of the run."""
+def _fit(model, trainer, args, data, backup):
+    """Trains with the held-out subset scored each epoch (and `backup`, a
+    `BackupAndRestore`); returns the Keras history, the
+    `TrainingHistory` and the metrics of the run."""
     from keras_ar.utils import TrainingHistory
 
     num_train, num_test = len(data.x_train), len(data.x_test)
@@ -130,6 +185,7 @@ def _fit(model, trainer, args, data):
     history = TrainingHistory(
         model.num_dims, num_examples=num_train, batch_size=args.batch_size
     )
+    point = backup.resume_point() or (0, 0)
     start = time.time()
     fitted = model.fit(
         fit_inputs(data.x_train, data.train_condition),
@@ -137,7 +193,7 @@ def _fit(model, trainer, args, data):
         batch_size=args.batch_size,
         shuffle=True,
         validation_data=validation,
-        callbacks=[history],
+        callbacks=[backup, history],
         verbose=verbosity(),
     )
     seconds = time.time() - start
@@ -145,7 +201,10 @@ def _fit(model, trainer, args, data):
     unit = per_example or data.value
     values = 1 if per_example else model.num_dims
     fit_seconds = max(seconds - history.validation_seconds, 1e-9)
-    speed = num_train * args.epochs * values / fit_seconds
+    # A resumed run trains from its backup on.
+    steps = math.ceil(num_train / args.batch_size)
+    epochs = args.epochs - point[0] - point[1] / steps
+    speed = num_train * epochs * values / fit_seconds
     echo(
         f"trained in {seconds:.1f}s ({speed:,.0f} {unit}s/s; "
         f"{history.validation_seconds:.1f}s of it on held-out data)"
@@ -158,6 +217,8 @@ def _fit(model, trainer, args, data):
         "validation_seconds": history.validation_seconds,
         f"train_{unit}s_per_second": speed,
     }
+    if args.resume:
+        metrics["resumed_from"] = {"epoch": point[0], "step": point[1]}
     return fitted, history, metrics
 
 
@@ -187,6 +248,7 @@ def train(trainer, args):
     _check_arguments(args)
     keras.utils.set_random_seed(args.seed)
     out = trainer.output_dir(args)
+    backup = _backup(args, out)
     os.makedirs(out, exist_ok=True)
     data = trainer.load_data(args)
     echo(data.summary)
@@ -196,7 +258,7 @@ def train(trainer, args):
         jit_compile=not args.no_jit,
     )
     echo(trainer.describe(model, args, data))
-    fitted, history, fit_metrics = _fit(model, trainer, args, data)
+    fitted, history, fit_metrics = _fit(model, trainer, args, data, backup)
     nll, bits = _score(model, trainer, data)
     metrics = {
         "model": trainer.name,
