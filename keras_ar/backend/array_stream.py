@@ -50,11 +50,26 @@ class ArrayStream:
         return max(math.ceil(self.num_examples / self.batch_size), 1)
 
     def epoch_order(self, epoch):
-        """The example indices of `epoch`, in the order they are fed."""
+        """The example indices of `epoch`, in the order they are fed
+        (a stateless permutation of `(seed, epoch)`: TensorFlow's on the
+        TensorFlow backend, NumPy's elsewhere)."""
         if not self.shuffle:
             return np.arange(self.num_examples)
+        if keras.backend.backend() == "tensorflow":
+            return np.asarray(self._tf_order(epoch))
         rng = np.random.default_rng([self.seed, int(epoch)])
         return rng.permutation(self.num_examples)
+
+    def _tf_order(self, epoch):
+        import tensorflow as tf
+
+        indices = tf.range(self.num_examples, dtype=tf.int64)
+        if not self.shuffle:
+            return indices
+        seed = tf.stack(
+            [tf.constant(self.seed, tf.int64), tf.cast(epoch, tf.int64)]
+        )
+        return tf.random.experimental.stateless_shuffle(indices, seed=seed)
 
     def data(self):
         """What to pass to `fit`: a `tf.data.Dataset` on TensorFlow, a
@@ -84,16 +99,21 @@ class ArrayStream:
         import tensorflow as tf
 
         tensors = _map(tf.convert_to_tensor, self.arrays)
-        # Orders are drawn in NumPy (the same on every backend) one epoch
-        # ahead of need, by a generator that yields index batches only.
-        indices = tf.data.Dataset.from_generator(
-            self._batches,
-            output_signature=tf.TensorSpec((None,), tf.int64),
+
+        def epoch_batches(epoch):
+            order = self._tf_order(epoch)
+            return tf.data.Dataset.from_tensor_slices(order).batch(
+                self.batch_size
+            )
+
+        # All in TensorFlow ops: a Python generator or a parallel map here
+        # costs up to a third more CPU per example (measured on MADE).
+        epochs = tf.data.Dataset.range(self.start_epoch, 2**62)
+        dataset = (
+            epochs.flat_map(epoch_batches)
+            .map(lambda i: _map(lambda t: tf.gather(t, i), tensors))
+            .prefetch(tf.data.AUTOTUNE)
         )
-        dataset = indices.map(
-            lambda i: _map(lambda t: tf.gather(t, i), tensors),
-            num_parallel_calls=tf.data.AUTOTUNE,
-        ).prefetch(tf.data.AUTOTUNE)
         options = tf.data.Options()
         # Every worker builds the same stream; each takes its share of
         # every batch (multi-worker training).
