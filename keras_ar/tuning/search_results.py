@@ -19,11 +19,18 @@ def trial_rows(oracle):
         (its epoch, from 0) and `hyperparameters` (name -> value, without
         Hyperband's bookkeeping but `epochs`).
     """
+    # The order of the search space (trials received from workers list
+    # their values in another order).
+    space = getattr(oracle, "hyperparameters", None)
+    order = [hp.name for hp in getattr(space, "space", ())]
     rows = []
     for trial_id in sorted(oracle.trials, key=_trial_order):
         trial = oracle.trials[trial_id]
+        given = trial.hyperparameters.values
+        names = [n for n in order if n in given]
+        names += [n for n in given if n not in names]
         values = {}
-        for name, value in trial.hyperparameters.values.items():
+        for name, value in ((n, given[n]) for n in names):
             if name.startswith("tuner/"):
                 if name not in _HYPERBAND_NAMES:
                     continue

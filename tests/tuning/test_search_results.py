@@ -57,3 +57,17 @@ def test_plot(tmp_path):
     path = save_search_plot(rows, tmp_path / "search.png", title="t")
     with open(path, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_columns_follow_the_search_space():
+    oracle = _oracle([0.5])
+    hp = oracle.trials["0"].hyperparameters
+    hp.values = {"learning_rate": 0.01, "filters": 8}  # a worker's order
+    space = keras_tuner.HyperParameters()
+    space.Fixed("filters", 8)
+    space.Fixed("learning_rate", 0.01)
+    oracle.hyperparameters = space
+    assert list(trial_rows(oracle)[0]["hyperparameters"]) == [
+        "filters",
+        "learning_rate",
+    ]
