@@ -367,8 +367,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
 
 def _pack(variables, prefix):
     return {
-        f"{prefix}_{i}": keras.ops.convert_to_numpy(v.value)
-        for i, v in enumerate(variables)
+        f"{prefix}_{i}": np.array(v.numpy()) for i, v in enumerate(variables)
     }
 
 

@@ -100,8 +100,8 @@ def test_train_resume_after_sigkill_ends_with_identical_weights(
     # Both runs end with the same epoch's logs (the restored running
     # metrics make the resumed epoch's loss the uninterrupted one's).
     reference_metrics = json.loads((reference / "metrics.json").read_text())
-    assert reference_metrics["history"]["loss"][1:] == (
-        metrics["history"]["loss"]
+    assert (
+        reference_metrics["history"]["loss"][1:] == metrics["history"]["loss"]
     )
 
 
