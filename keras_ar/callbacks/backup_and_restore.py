@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import zipfile
 
 import keras
 import numpy as np
@@ -171,13 +172,16 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         import h5py
 
         folder = os.path.join(self.backup_dir, record["checkpoint"])
-        with h5py.File(os.path.join(folder, WEIGHTS_FILE), "r"):
-            pass
+        try:
+            with h5py.File(os.path.join(folder, WEIGHTS_FILE), "r"):
+                pass
+        except OSError as error:
+            raise OSError(f"{WEIGHTS_FILE}: {error}") from error
         try:
             with np.load(os.path.join(folder, STATE_FILE)) as state:
                 state.files  # noqa: B018 (reads the zip directory)
-        except ValueError as error:  # a torn zip file
-            raise OSError(str(error)) from error
+        except (ValueError, EOFError, zipfile.BadZipFile) as error:
+            raise OSError(f"{STATE_FILE}: {error}") from error
 
     # -- Restoring --------------------------------------------------------
 
@@ -303,7 +307,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         if self.save_freq == "epoch":
             self._save_model(epoch + 1, 0)
 
-    def _save_model(self, epoch=None, step=0):
+    def _save_model(self, epoch, step):
         """Writes a backup resuming at batch `step` of epoch `epoch`."""
         model = self.model  # on JAX, syncs the training state first
         if not _is_writer():

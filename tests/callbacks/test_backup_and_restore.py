@@ -5,7 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import h5py
 import keras
 import numpy as np
 import pytest
@@ -194,15 +193,18 @@ def test_torn_save_leaves_the_previous_backup(tmp_path, monkeypatch):
     _assert_same_weights(expected, model)
 
 
-def test_double_checkpoint_falls_back_to_the_previous_backup(tmp_path):
+@pytest.mark.parametrize("corrupted", ["model.weights.h5", "state.npz"])
+def test_double_checkpoint_falls_back_to_the_previous_backup(
+    tmp_path, corrupted
+):
     expected, _ = _reference()
     _crash(BackupAndRestore(tmp_path, 2, double_checkpoint=True), 7)
     metadata = json.loads((tmp_path / "training_metadata.json").read_text())
     assert metadata["previous"]["checkpoint"] == "checkpoint-000002"
-    newest = tmp_path / "checkpoint-000003" / "model.weights.h5"
+    newest = tmp_path / "checkpoint-000003" / corrupted
     newest.write_bytes(newest.read_bytes()[:100])  # a corrupted file
-    with pytest.raises(OSError):
-        h5py.File(newest, "r")
+    with pytest.raises(OSError, match=corrupted):
+        BackupAndRestore(tmp_path, 2)._check_readable(metadata["current"])
     callback = BackupAndRestore(tmp_path, 2, double_checkpoint=True)
     assert callback.resume_point() == (0, 4)
     model, _ = _fit([callback])
