@@ -11,9 +11,11 @@ from keras_ar import cli
 
 # Runs `keras-ar ARGS...`; with KILL_AFTER_BATCHES=K set, the process
 # SIGKILLs itself at the end of its K-th training batch (after the backup
-# callback ran), i.e. in the middle of an epoch.
+# callback ran), i.e. in the middle of an epoch; with THEN_RUN (a JSON
+# list of arguments) it then runs `keras-ar THEN_RUN...` too (one process
+# fewer).
 _CLI = """
-import os, signal, sys
+import json, os, signal, sys
 from keras_ar.callbacks import BackupAndRestore
 kill_after = int(os.environ.get("KILL_AFTER_BATCHES", "0"))
 end = BackupAndRestore.on_train_batch_end
@@ -25,7 +27,10 @@ def on_train_batch_end(self, batch, logs=None):
         os.kill(os.getpid(), signal.SIGKILL)
 BackupAndRestore.on_train_batch_end = on_train_batch_end
 from keras_ar import cli
-sys.exit(cli.main(sys.argv[1:]))
+code = cli.main(sys.argv[1:])
+if code == 0 and os.environ.get("THEN_RUN"):
+    code = cli.main(json.loads(os.environ["THEN_RUN"]))
+sys.exit(code)
 """
 
 TINY_PIXELCNN = ["--filters", "4", "--blocks", "1", "--output-filters", "8"]
@@ -39,8 +44,9 @@ def _train_args(out):
     return args + ["--no-export", "--seed", "3", "--out", str(out)]
 
 
-def _run(args, kill_after=0, timeout=300):
+def _run(args, kill_after=0, then_run=(), timeout=300):
     env = dict(os.environ, KILL_AFTER_BATCHES=str(kill_after))
+    env["THEN_RUN"] = json.dumps(list(then_run))
     process = subprocess.Popen(
         [sys.executable, "-c", _CLI, *args],
         stdout=subprocess.PIPE,
@@ -77,20 +83,20 @@ def test_train_resume_after_sigkill_ends_with_identical_weights(
     assert "pass --resume to continue it, or delete the folder" in error
     assert "epoch 2, step 2" in error and str(backup) in error
 
-    code, printed, err = _run(args + ["--resume"])
+    # Resumed, then (same process) the uninterrupted run: the same
+    # arguments, and --resume with no backup trains from the start.
+    reference = tmp_path / "reference"
+    then_run = _train_args(reference) + ["--resume"]
+    code, printed, err = _run(args + ["--resume"], then_run=then_run)
     assert code == 0, err[-3000:]
     assert f"resuming from {backup}: epoch 2, step 2" in printed
     assert not backup.exists()  # deleted when training completed
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["resumed_from"] == {"epoch": 1, "step": 2}
     assert len(metrics["history"]["loss"]) == 1  # the resumed epoch
-
-    # The uninterrupted run (same arguments; --resume with no backup
-    # trains from the start).
-    reference = tmp_path / "reference"
-    code, printed, err = _run(_train_args(reference) + ["--resume"])
-    assert code == 0, err[-3000:]
-    assert "no backup in" in printed and "training from the start" in printed
+    assert f"no backup in {reference / 'backup'}: training from the start" in (
+        printed
+    )
     resumed = keras.saving.load_model(out / "model.keras")
     uninterrupted = keras.saving.load_model(reference / "model.keras")
     weights = uninterrupted.get_weights()
