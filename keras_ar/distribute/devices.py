@@ -28,19 +28,23 @@ def split_cpu(count):
     from keras_ar.utils.validation import check_positive_int
 
     count = check_positive_int(count, "count")
-    names = [d.name for d in tf.config.list_logical_devices("CPU")]
-    if len(names) == count:
-        return names
     cpu = tf.config.list_physical_devices("CPU")[0]
-    try:
-        tf.config.set_logical_device_configuration(
-            cpu, [tf.config.LogicalDeviceConfiguration()] * count
-        )
-    except RuntimeError:
+    # Listing logical devices would start TensorFlow: look at the
+    # configuration first.
+    configured = tf.config.get_logical_device_configuration(cpu) or []
+    if len(configured) != count:
+        try:
+            tf.config.set_logical_device_configuration(
+                cpu, [tf.config.LogicalDeviceConfiguration()] * count
+            )
+        except RuntimeError:
+            pass  # already started: fine if it has `count` devices
+    names = [d.name for d in tf.config.list_logical_devices("CPU")]
+    if len(names) != count:
         raise ValueError(
             f"Cannot split the CPU into {count} logical devices: TensorFlow "
             "has already initialised its devices in this process (with "
             f"{len(names)}). Split it first, in a fresh process. Received: "
             f"count={count}"
-        ) from None
-    return [d.name for d in tf.config.list_logical_devices("CPU")]
+        )
+    return names
