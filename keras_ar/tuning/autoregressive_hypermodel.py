@@ -157,9 +157,15 @@ class AutoregressiveHyperModel(keras_tuner.HyperModel):
 
 
 def _declare(hp, name, candidates):
-    """`hp.Fixed` for one candidate, else `hp.Choice` (ordered for
-    numbers)."""
+    """`hp.Fixed` for one candidate, `hp.Boolean` for `False` and `True`
+    (`hp.Choice` would turn them into 0 and 1), else `hp.Choice` (ordered
+    for numbers)."""
     candidates = list(candidates)
     if len(candidates) == 1:
         return hp.Fixed(name, candidates[0])
+    if (
+        all(isinstance(c, bool) for c in candidates)
+        and len(set(candidates)) == 2
+    ):
+        return hp.Boolean(name, default=candidates[0])
     return hp.Choice(name, candidates)

@@ -125,7 +125,11 @@ def test_made_hidden_layers_and_masks():
         {"num_hidden_layers": 3, "num_masks": 4, "order_agnostic": True},
     )
     assert tuple(model.hidden_units) == (8, 8, 8)
-    assert model.num_masks == 4 and model.order_agnostic
+    assert model.num_masks == 4 and model.order_agnostic is True
+    # Booleans stay booleans (KerasTuner's Choice would give 0 and 1).
+    _, hp = _build(hypermodel)
+    assert hp.get("order_agnostic") is False
+    assert hp.get("direct_connections") is False
 
 
 def test_nade():
