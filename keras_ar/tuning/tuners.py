@@ -20,6 +20,31 @@ def is_distributed_worker():
     )
 
 
+def check_tensorboard():
+    """Fails early, with what to install, where every trial would fail.
+
+    KerasTuner 1.4.8 imports `tensorboard.plugins.hparams` in every
+    trial on the TensorFlow backend; without the `tensorboard` package
+    each trial fails (and a distributed chief waits for ever).
+
+    Raises:
+        ImportError: on the TensorFlow backend without `tensorboard`.
+    """
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return
+    try:
+        from tensorboard.plugins.hparams import api  # noqa: F401
+    except ImportError as error:
+        raise ImportError(
+            "KerasTuner on the TensorFlow backend needs the `tensorboard` "
+            "package (keras-tuner imports tensorboard.plugins.hparams in "
+            "every trial): pip install tensorboard, or keras-ar[tf]. "
+            f"Import error: {error}"
+        ) from error
+
+
 def make_tuner(
     hypermodel,
     tuner="random",
@@ -62,6 +87,10 @@ def make_tuner(
     Returns:
         A `keras_tuner.Tuner`.
 
+    Raises:
+        ImportError: on the TensorFlow backend without `tensorboard` (see
+            `check_tensorboard`).
+
     Example:
 
     >>> import tempfile
@@ -81,6 +110,7 @@ def make_tuner(
             raise ValueError(
                 f"`{name}` must be an integer >= 1. Received: {name}={value!r}"
             )
+    check_tensorboard()
     options = dict(
         objective=OBJECTIVE,
         seed=None if seed is None else int(seed) + 1,

@@ -1,6 +1,8 @@
 """Searches with KerasTuner: RandomSearch (string objective), Bayesian and
 Hyperband through `make_tuner`, and the best model saved and reloaded."""
 
+import sys
+
 import keras
 import keras_tuner
 import numpy as np
@@ -121,3 +123,13 @@ def test_seed_zero_is_a_seed(tmp_path):
         make_tuner(hypermodel, directory=tmp_path / "c", seed=4).oracle.seed
         == 5
     )
+
+
+@pytest.mark.tensorflow
+def test_missing_tensorboard_fails_early(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorboard", None)
+    for name in [m for m in sys.modules if m.startswith("tensorboard.")]:
+        monkeypatch.delitem(sys.modules, name)
+    hypermodel = MADEHyperModel((4,), search_space={"hidden_width": [4]})
+    with pytest.raises(ImportError, match="pip install tensorboard"):
+        make_tuner(hypermodel, directory=tmp_path)
