@@ -3,7 +3,8 @@
     python one_step_worker.py STRATEGY WORKDIR MODEL[,MODEL...]
 
 STRATEGY: none | mirrored (two logical CPU devices) | multi-worker
-(TF_CONFIG) | jax-data-parallel (KERAS_DISTRIBUTION_*); the backend is
+(TF_CONFIG) | multi-worker-keras (the same without keras_ar's upstream
+workaround) | jax-data-parallel (KERAS_DISTRIBUTION_*); the backend is
 KERAS_BACKEND's. MODEL: pixelcnn | wavenet | made | sequential (a stock
 keras.Sequential). For each model: its initial weights are
 WORKDIR/MODEL.weights.h5, written when missing (the one-device run) and
@@ -82,7 +83,14 @@ def main(argv):
         split_cpu(cpu_devices)  # before TensorFlow starts (the seed does)
     # One strategy per process (MultiWorkerMirroredStrategy can only be
     # created once).
-    strategy = get_strategy(strategy_name, cpu_devices)
+    if strategy_name == "multi-worker-keras":
+        # Keras's own MultiWorkerMirroredStrategy, without keras_ar's
+        # workaround (to show the upstream failure).
+        import tensorflow as tf
+
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    else:
+        strategy = get_strategy(strategy_name, cpu_devices)
     for name in models:
         keras.utils.set_random_seed(0)
         scope = strategy.scope() if strategy else contextlib.nullcontext()
