@@ -42,6 +42,18 @@ class AutoregressiveHyperModel(keras_tuner.HyperModel):
         jit_compile: passed to `compile` (`"auto"`, `True` or `False`).
         name: the hypermodel's name.
         tunable: whether the hyperparameters are tunable (KerasTuner).
+
+    Example:
+
+    >>> import keras_tuner
+    >>> class TinyNADE(AutoregressiveHyperModel):
+    ...     model_class = "NADE"
+    ...     def default_space(self):
+    ...         return {"hidden_units": (4, 8)}
+    >>> hp = keras_tuner.HyperParameters()
+    >>> model = TinyNADE((5,)).build(hp)
+    >>> model.hidden_units, sorted(hp.values)
+    (4, ['hidden_units', 'learning_rate'])
     """
 
     #: Name of the model class in `keras_ar.models`.

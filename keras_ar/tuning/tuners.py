@@ -14,7 +14,13 @@ TUNERS = ("random", "bayesian", "hyperband")
 def is_distributed_worker():
     """Whether this process is a worker (not the chief) of KerasTuner's
     distributed mode (`KERASTUNER_ORACLE_IP` set and
-    `KERASTUNER_TUNER_ID` not a chief)."""
+    `KERASTUNER_TUNER_ID` not a chief).
+
+    Example:
+
+    >>> is_distributed_worker()  # one process: no KERASTUNER_* variables
+    False
+    """
     return "KERASTUNER_ORACLE_IP" in os.environ and "chief" not in (
         os.environ.get("KERASTUNER_TUNER_ID", "")
     )
@@ -29,6 +35,10 @@ def check_tensorboard():
 
     Raises:
         ImportError: on the TensorFlow backend without `tensorboard`.
+
+    Example:
+
+    >>> check_tensorboard()  # installed here: nothing happens
     """
     import keras
 
