@@ -49,21 +49,46 @@ def check_sample_weight(weight, count, name="sample_weight"):
     return values
 
 
-def training_input(model, x, sample_weight, batch_size, shuffle, seed, epoch):
-    """`(data, steps_per_epoch)` for `keras.Model.fit` (`steps_per_epoch`
-    is `None` unless the data is an `ArrayStream`)."""
+def training_input(
+    model, x, sample_weight, batch_size, shuffle, seed, epoch, steps=None
+):
+    """The data arguments of `keras.Model.fit`: a dict with `x`, `y`,
+    `sample_weight`, `batch_size`, `shuffle` and `steps_per_epoch`.
+
+    Arrays become an endless `ArrayStream` (`steps_per_epoch` batches an
+    epoch), unless the model runs several steps per execution and they do
+    not divide an epoch's batches: Keras would then pull the next epoch's
+    first batches into this epoch, so Keras's own array feed is used.
+    """
+    feed = dict(
+        y=None,
+        sample_weight=None,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        steps_per_epoch=steps,
+    )
     x = model_inputs.as_array(x)
     kind = input_kind(x)
     if kind != "arrays":
         _no_weights_argument(sample_weight, kind)
-        return checked_input(model, x, kind), None
+        # A dataset or generator shuffles itself (Keras warns otherwise).
+        return dict(feed, x=checked_input(model, x, kind), shuffle=False)
     x = model_inputs.check_fit_data(model, x)
     weight = check_sample_weight(sample_weight, _count(model, x))
     # `(x,)` or `(x, weights, weights)`: no `None` leaves, which
     # `tf.distribute` cannot place on devices.
     elements = (x,) if weight is None else (x, weight, weight)
     stream = ArrayStream(elements, batch_size or 32, shuffle, seed, epoch)
-    return stream.data(), stream.steps_per_epoch
+    per_execution = int(getattr(model, "steps_per_execution", 1) or 1)
+    if stream.steps_per_epoch % per_execution:
+        return dict(feed, x=x, y=weight, sample_weight=weight)
+    return dict(
+        feed,
+        x=stream.data(),
+        batch_size=None,
+        shuffle=False,
+        steps_per_epoch=steps or stream.steps_per_epoch,
+    )
 
 
 def evaluation_input(model, x, sample_weight):

@@ -129,29 +129,18 @@ class LikelihoodTraining:
         if split is not None and validation_data is None:
             validation_data = split
         seed = int(np.random.randint(0, 2**31 - 1))
-        data, steps = fit_inputs.training_input(
-            self, x, sample_weight, batch_size, shuffle, seed, start_epoch
-        )
-        if steps is not None:
-            # The stream is endless: `batch_size` is its own, Keras's
-            # shuffling is off, an epoch is `steps` batches.
-            batch_size, shuffle = None, False
-            steps_per_epoch = steps_per_epoch or steps
-        else:
-            # A dataset or generator shuffles itself (Keras warns
-            # otherwise).
-            shuffle = False
+        feed = fit_inputs.training_input(
+            self, x, sample_weight, batch_size, shuffle, seed, start_epoch,
+            steps_per_epoch,
+        )  # fmt: skip
         return super().fit(
-            data,
-            batch_size=batch_size,
             epochs=epochs,
             callbacks=callbacks,
             validation_data=fit_inputs.validation_input(
                 self, validation_data
             ),
-            shuffle=shuffle,
             initial_epoch=initial_epoch,
-            steps_per_epoch=steps_per_epoch,
+            **feed,
             **kwargs,
         )
 

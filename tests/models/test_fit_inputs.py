@@ -231,3 +231,16 @@ def test_validation_split_holds_out_the_last_examples():
     np.testing.assert_allclose(
         history.history["loss"], [-np.mean(model.log_prob(x[:18]))], rtol=1e-5
     )
+
+
+@pytest.mark.parametrize("per_execution", [1, 2, 5])
+def test_every_epoch_trains_on_its_own_batches(per_execution):
+    model = _pixelcnn()
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.05),
+        steps_per_execution=per_execution,
+    )
+    x, _ = _data(n=20)
+    history = model.fit(x, batch_size=4, epochs=3, verbose=0)
+    assert len(history.history["loss"]) == 3
+    assert int(model.optimizer.iterations) == 15
