@@ -10,6 +10,7 @@ import math
 import os
 import time
 
+from keras_ar.cli import distributed
 from keras_ar.cli.common import add_export_arguments
 from keras_ar.cli.common import echo
 from keras_ar.cli.common import export_model
@@ -92,6 +93,7 @@ def add_training_arguments(parser, batch_size=64, num_samples=16):
         "--no-jit", action="store_true", help="train without XLA"
     )
     add_resume_arguments(parser)
+    distributed.add_strategy_arguments(parser)
     add_export_arguments(parser)
 
 
@@ -246,25 +248,36 @@ def train(trainer, args):
     from keras_ar.utils import save_training_plot
 
     _check_arguments(args)
+    strategy = distributed.start_strategy(args)  # before TF/JAX start
     keras.utils.set_random_seed(args.seed)
-    out = trainer.output_dir(args)
-    backup = _backup(args, out)
+    # Every worker restores from the chief's backup folder; the others
+    # write their outputs in OUT/worker-I.
+    backup = _backup(args, trainer.output_dir(args))
+    out = distributed.output_dir(trainer.output_dir(args), strategy, args)
     os.makedirs(out, exist_ok=True)
     data = trainer.load_data(args)
     echo(data.summary)
-    model = trainer.build_model(args, data)
-    model.compile(
-        optimizer=keras.optimizers.Adam(args.learning_rate),
-        jit_compile=not args.no_jit,
+    with distributed.strategy_scope(strategy):
+        model = trainer.build_model(args, data)
+        model.compile(
+            optimizer=keras.optimizers.Adam(args.learning_rate),
+            jit_compile=distributed.jit_compile(args, strategy),
+        )
+        echo(trainer.describe(model, args, data))
+        fitted, history, fit_metrics = _fit(
+            model, trainer, args, data, backup
+        )
+    model = distributed.local_model(
+        model, strategy, os.path.join(out, "model.keras")
     )
-    echo(trainer.describe(model, args, data))
-    fitted, history, fit_metrics = _fit(model, trainer, args, data, backup)
     nll, bits = _score(model, trainer, data)
     metrics = {
         "model": trainer.name,
         "data": data.name,
         "epochs": args.epochs,
         "parameters": model.count_params(),
+        "strategy": getattr(args, "strategy", None),
+        "replicas": distributed.replicas(strategy),
         **fit_metrics,
         "test_nll_nats": nll,
         f"test_bits_per_{data.value}": bits,

@@ -17,8 +17,6 @@ them). On CPUs the processes exchange gradients with Gloo (JAX's
 
 import os
 
-import numpy as np
-
 JOB_ADDRESSES = "KERAS_DISTRIBUTION_JOB_ADDRESSES"
 NUM_PROCESSES = "KERAS_DISTRIBUTION_NUM_PROCESSES"
 PROCESS_ID = "KERAS_DISTRIBUTION_PROCESS_ID"
@@ -166,6 +164,8 @@ def process_shard(x, global_batch_size, num_processes=None, process_id=None):
         )
     if num_processes == 1:
         return x, global_batch_size
+    import numpy as np
+
     local = global_batch_size // num_processes
     values = x if isinstance(x, dict) else {None: x}
     length = len(next(iter(values.values())))
@@ -176,6 +176,8 @@ def process_shard(x, global_batch_size, num_processes=None, process_id=None):
 
 def _rows(length, batch, count):
     """Row indices of each process."""
+    import numpy as np
+
     full = length // batch
     index = np.arange(full * batch).reshape(full, count, batch // count)
     tail = (length - full * batch) // count

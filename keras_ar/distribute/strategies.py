@@ -32,9 +32,17 @@ def get_strategy(name=None, cpu_devices=None):
     - `"jax-data-parallel"`: `keras.distribution.DataParallel` over every
       device of every process; processes are joined first from the
       `KERAS_DISTRIBUTION_*` variables (see `initialize_jax_processes`).
-      Across processes each process must be given its own rows
-      (`process_shard`): the dataset is not sharded for it.
+      Across processes, give every process the same NumPy arrays and the
+      global `batch_size`: keras_ar models feed each process its slice of
+      every global batch. A stock Keras model needs each process's rows
+      and batch size from `process_shard`.
     - `None`: no strategy (`None`).
+
+    Compile with the default `jit_compile="auto"` (or `False`) under the
+    TensorFlow strategies: Keras then turns XLA off, as it must: with
+    `jit_compile=True`, `MirroredStrategy` over two CPU devices fails for
+    a stock model ("Trying to access resource ... located in device
+    CPU:1") and hung for MADE here.
 
     Args:
         name: one of `STRATEGIES`, or `None`.
