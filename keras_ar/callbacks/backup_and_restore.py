@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import tempfile
 import zipfile
 
 import keras
@@ -48,8 +49,9 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
     dataset whose order does not depend on the process. The backup
     folder is deleted when `fit` completes (unless
     `delete_checkpoint=False`). With several workers (TensorFlow
-    `TF_CONFIG`, JAX processes) only the chief (worker 0, process 0)
-    writes; every worker restores from `backup_dir`, which must be shared.
+    `TF_CONFIG`, JAX processes) every worker saves (a collective
+    operation) but only the chief's copy (worker 0, process 0) is kept;
+    every worker restores from `backup_dir`, which must be shared.
 
     Args:
         backup_dir: folder of the backups (created; used by this callback
@@ -308,9 +310,20 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             self._save_model(epoch + 1, 0)
 
     def _save_model(self, epoch, step):
-        """Writes a backup resuming at batch `step` of epoch `epoch`."""
+        """Writes a backup resuming at batch `step` of epoch `epoch`.
+
+        Every worker saves (reading distributed variables is a collective
+        operation under `MultiWorkerMirroredStrategy` and JAX processes:
+        a worker that skipped it would leave the others waiting); only the
+        chief's copy is kept, the others write to a temporary folder that
+        is deleted at once."""
         model = self.model  # on JAX, syncs the training state first
         if not _is_writer():
+            scratch = tempfile.mkdtemp(prefix="keras_ar_backup_")
+            try:
+                self._write_state(model, os.path.join(scratch, "state"))
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
             return
         os.makedirs(self.backup_dir, exist_ok=True)
         previous = self._read_metadata() if self.double_checkpoint else None
@@ -319,19 +332,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         folder = os.path.join(self.backup_dir, name)
         if os.path.exists(folder):  # left by a run killed while saving
             shutil.rmtree(folder)
-        os.makedirs(folder)
-        weights = os.path.join(folder, WEIGHTS_FILE)
-        model.save_weights(weights)
-        state = os.path.join(folder, STATE_FILE)
-        with open(state, "wb") as f:
-            np.savez(
-                f,
-                **_pack(model.non_trainable_variables, "state"),
-                **_pack(model.metrics_variables, "metric"),
-            )
-        for path in (weights, state):
-            _fsync(path)
-        _fsync(folder)
+        self._write_state(model, folder)
         record = {
             "epoch": int(epoch),
             "step": int(step),
@@ -353,6 +354,23 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
                 shutil.rmtree(
                     os.path.join(self.backup_dir, entry), ignore_errors=True
                 )
+
+    def _write_state(self, model, folder):
+        """Weights, optimizer, seed-generator and metric state, synced to
+        disk, in the new folder `folder`."""
+        os.makedirs(folder)
+        weights = os.path.join(folder, WEIGHTS_FILE)
+        model.save_weights(weights)
+        state = os.path.join(folder, STATE_FILE)
+        with open(state, "wb") as f:
+            np.savez(
+                f,
+                **_pack(model.non_trainable_variables, "state"),
+                **_pack(model.metrics_variables, "metric"),
+            )
+        for path in (weights, state):
+            _fsync(path)
+        _fsync(folder)
 
     def on_train_end(self, logs=None):
         self._stop_skipping()

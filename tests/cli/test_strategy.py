@@ -20,6 +20,10 @@ from keras_ar.distribute import LocalCluster
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 TIMEOUT = 300
+# The runs import keras_ar from this tree (not wherever pip points).
+PYTHONPATH = os.pathsep.join(
+    p for p in (ROOT, os.environ.get("PYTHONPATH")) if p
+)
 LAUNCH = (
     "import sys, keras_ar_launcher; "
     "sys.exit(keras_ar_launcher.main(sys.argv[1:]))"
@@ -54,7 +58,7 @@ def _one_device(out, backend):
 
 
 def _run(command, env):
-    env = {**os.environ, **env}
+    env = {**os.environ, **env, "PYTHONPATH": PYTHONPATH}
     for name in ("TF_CONFIG", "KERAS_DISTRIBUTION_NUM_PROCESSES"):
         env.pop(name, None)
     process = subprocess.Popen(
@@ -100,24 +104,13 @@ def test_mirrored_over_two_cpu_devices_trains_like_one_device(tmp_path):
     _assert_same_training(many, _one_device(tmp_path / "one", "tensorflow"))
 
 
-# keras_ar.callbacks.BackupAndRestore (every `keras-ar train` backs up)
-# saves on the chief only; saving is collective under
-# MultiWorkerMirroredStrategy and across JAX processes, so the chief
-# fails (TF: CollectiveBcastSend aborted) or waits forever (JAX) once the
-# other worker has finished. With every worker saving (the others in a
-# folder of their own), both runs pass and equal one device. Remove the
-# marks when the callback saves on every worker.
-CHIEF_ONLY_BACKUP = pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeError,
-    reason="BackupAndRestore saves on the chief only (collective save)",
-)
 CLUSTER_TIMEOUT = 120
 
 
 def _cluster_run(tmp_path, kind, strategy):
     out = tmp_path / strategy
-    with LocalCluster(2, kind=kind, env={"KERAS_BACKEND": kind}) as cluster:
+    env = {"KERAS_BACKEND": kind, "PYTHONPATH": PYTHONPATH}
+    with LocalCluster(2, kind=kind, env=env) as cluster:
         results = cluster.run(
             _command(out, "--strategy", strategy), timeout=CLUSTER_TIMEOUT
         )
@@ -131,14 +124,12 @@ def _cluster_run(tmp_path, kind, strategy):
     return many
 
 
-@CHIEF_ONLY_BACKUP
 @pytest.mark.tensorflow
 def test_multi_worker_reads_tf_config_and_trains_like_one_device(tmp_path):
     many = _cluster_run(tmp_path, "tensorflow", "multi-worker")
     _assert_same_training(many, _one_device(tmp_path / "one", "tensorflow"))
 
 
-@CHIEF_ONLY_BACKUP
 def test_jax_data_parallel_processes_train_like_one_process(tmp_path):
     many = _cluster_run(tmp_path, "jax", "jax-data-parallel")
     _assert_same_training(many, _one_device(tmp_path / "one", "jax"))
