@@ -21,13 +21,18 @@ import pytest
 from keras_ar.distribute import LocalCluster
 
 WORKER = os.path.join(os.path.dirname(__file__), "one_step_worker.py")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+# The workers import keras_ar from this tree (not wherever pip points).
+PYTHONPATH = os.pathsep.join(
+    p for p in (ROOT, os.environ.get("PYTHONPATH")) if p
+)
 MODELS = ("pixelcnn", "wavenet", "made", "sequential")
 TIMEOUT = 300
 
 
 def _run_one(strategy, workdir, backend):
     """One process; killed by pid if it outlives TIMEOUT."""
-    env = {**os.environ, "KERAS_BACKEND": backend}
+    env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": PYTHONPATH}
     for name in ("TF_CONFIG", "KERAS_DISTRIBUTION_NUM_PROCESSES"):
         env.pop(name, None)
     command = [sys.executable, WORKER, strategy, workdir, ",".join(MODELS)]
@@ -45,7 +50,8 @@ def _run_one(strategy, workdir, backend):
 
 def _run_cluster(strategy, workdir, kind):
     command = [sys.executable, WORKER, strategy, workdir, ",".join(MODELS)]
-    with LocalCluster(2, kind=kind, env={"KERAS_BACKEND": kind}) as cluster:
+    env = {"KERAS_BACKEND": kind, "PYTHONPATH": PYTHONPATH}
+    with LocalCluster(2, kind=kind, env=env) as cluster:
         cluster.run(command, timeout=TIMEOUT)
 
 

@@ -11,6 +11,11 @@ from keras_ar.distribute import LocalCluster
 from keras_ar.upstream import multi_worker_fit
 
 WORKER = os.path.join(os.path.dirname(__file__), "one_step_worker.py")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+# The workers import keras_ar from this tree (not wherever pip points).
+PYTHONPATH = os.pathsep.join(
+    p for p in (ROOT, os.environ.get("PYTHONPATH")) if p
+)
 
 
 def test_it_is_pinned_to_keras_3_15():
@@ -61,7 +66,8 @@ def test_a_stock_model_fails_under_multi_worker_without_it(tmp_path):
     # fails, Keras has fixed it and the workaround can go.
     command = [sys.executable, WORKER, "multi-worker-keras", tmp_path]
     command.append("sequential")
-    with LocalCluster(2, env={"KERAS_BACKEND": "tensorflow"}) as cluster:
+    env = {"KERAS_BACKEND": "tensorflow", "PYTHONPATH": PYTHONPATH}
+    with LocalCluster(2, env=env) as cluster:
         with pytest.raises(RuntimeError, match="PerReplica") as error:
             cluster.run(command, timeout=240)
     assert "failed" in str(error.value)
