@@ -1,11 +1,11 @@
 import json
 import os
 import signal
-import subprocess
 import sys
 
 import keras
 import numpy as np
+from bounded_process import run_bounded
 
 from keras_ar import cli
 
@@ -47,20 +47,7 @@ def _train_args(out):
 def _run(args, kill_after=0, then_run=(), timeout=300):
     env = dict(os.environ, KILL_AFTER_BATCHES=str(kill_after))
     env["THEN_RUN"] = json.dumps(list(then_run))
-    process = subprocess.Popen(
-        [sys.executable, "-c", _CLI, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        out, err = process.communicate(timeout=timeout)
-    finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
-    return process.returncode, out, err
+    return run_bounded([sys.executable, "-c", _CLI, *args], timeout, env=env)
 
 
 def test_train_resume_after_sigkill_ends_with_identical_weights(

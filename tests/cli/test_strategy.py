@@ -9,11 +9,11 @@ import contextlib
 import io
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 import pytest
+from bounded_process import run_bounded
 
 from keras_ar import cli
 from keras_ar.distribute import LocalCluster
@@ -61,21 +61,11 @@ def _run(command, env):
     env = {**os.environ, **env, "PYTHONPATH": PYTHONPATH}
     for name in ("TF_CONFIG", "KERAS_DISTRIBUTION_NUM_PROCESSES"):
         env.pop(name, None)
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    code, output, _ = run_bounded(
+        command, TIMEOUT, env=env, cwd=ROOT, merge_output=True
     )
-    try:
-        output, _ = process.communicate(timeout=TIMEOUT)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 0, output.decode()[-4000:]
-    return output.decode()
+    assert code == 0, output[-4000:]
+    return output
 
 
 def _assert_same_training(many, one):

@@ -12,11 +12,11 @@ only, bounded by a timeout, every process killed by pid at the end.
 """
 
 import os
-import subprocess
 import sys
 
 import numpy as np
 import pytest
+from bounded_process import run_bounded
 
 from keras_ar.distribute import LocalCluster
 
@@ -36,16 +36,8 @@ def _run_one(strategy, workdir, backend):
     for name in ("TF_CONFIG", "KERAS_DISTRIBUTION_NUM_PROCESSES"):
         env.pop(name, None)
     command = [sys.executable, WORKER, strategy, workdir, ",".join(MODELS)]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    try:
-        output, _ = process.communicate(timeout=TIMEOUT)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode == 0, output.decode()[-4000:]
+    code, output, _ = run_bounded(command, TIMEOUT, env=env, merge_output=True)
+    assert code == 0, output[-4000:]
 
 
 def _run_cluster(strategy, workdir, kind):
