@@ -9,6 +9,8 @@ import zipfile
 import keras
 import numpy as np
 
+from keras_ar.callbacks import backup_files
+from keras_ar.distribute import is_chief
 from keras_ar.upstream import backup_and_restore as upstream
 
 #: The backup format this callback writes and reads.
@@ -227,12 +229,12 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         folder = os.path.join(self.backup_dir, record["checkpoint"])
         model.load_weights(os.path.join(folder, WEIGHTS_FILE))
         with np.load(os.path.join(folder, STATE_FILE)) as state:
-            _assign(
+            backup_files.assign(
                 model.non_trainable_variables,
-                _unpack(state, "state"),
+                backup_files.unpack(state, "state"),
                 "non-trainable variables",
             )
-            metrics = _unpack(state, "metric")
+            metrics = backup_files.unpack(state, "metric")
         if step:
             self._metric_values = metrics
         self._epoch = int(record["epoch"])
@@ -255,13 +257,15 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         model = self.model
         restored_logs = {}
         values = self._metric_values
-        if values is not None and _shapes(model.metrics_variables) == [
-            np.shape(v) for v in values
-        ]:
+        if values is not None and backup_files.variable_shapes(
+            model.metrics_variables
+        ) == [np.shape(v) for v in values]:
             # The epoch's running metrics as they were at the backup, so
             # the logs of the resumed epoch are the uninterrupted run's.
-            _assign(model.metrics_variables, values, "metric variables")
-            restored_logs = _to_floats(model.get_metrics_result())
+            backup_files.assign(
+                model.metrics_variables, values, "metric variables"
+            )
+            restored_logs = backup_files.to_floats(model.get_metrics_result())
         execution = max(int(model.steps_per_execution), 1)
         self._skipper = upstream.SkipTrainSteps(
             model, self._skip_steps // execution, restored_logs
@@ -318,7 +322,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         chief's copy is kept, the others write to a temporary folder that
         is deleted at once."""
         model = self.model  # on JAX, syncs the training state first
-        if not _is_writer():
+        if not is_chief():
             scratch = tempfile.mkdtemp(prefix="keras_ar_backup_")
             try:
                 self._write_state(model, os.path.join(scratch, "state"))
@@ -347,7 +351,9 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             "current": record,
             "previous": previous and previous["current"],
         }
-        _write_atomically(self._metadata_path, json.dumps(metadata, indent=1))
+        backup_files.write_atomically(
+            self._metadata_path, json.dumps(metadata, indent=1)
+        )
         keep = {r["checkpoint"] for r in (record, metadata["previous"]) if r}
         for entry in os.listdir(self.backup_dir):
             if entry.startswith(CHECKPOINT_PREFIX) and entry not in keep:
@@ -365,12 +371,12 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         with open(state, "wb") as f:
             np.savez(
                 f,
-                **_pack(model.non_trainable_variables, "state"),
-                **_pack(model.metrics_variables, "metric"),
+                **backup_files.pack(model.non_trainable_variables, "state"),
+                **backup_files.pack(model.metrics_variables, "metric"),
             )
         for path in (weights, state):
-            _fsync(path)
-        _fsync(folder)
+            backup_files.fsync(path)
+        backup_files.fsync(folder)
 
     def on_train_end(self, logs=None):
         self._stop_skipping()
@@ -381,81 +387,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         self._restored = None
         if (
             self.delete_checkpoint
-            and _is_writer()
+            and is_chief()
             and os.path.exists(self.backup_dir)
         ):
             shutil.rmtree(self.backup_dir)
-
-
-def _pack(variables, prefix):
-    return {
-        f"{prefix}_{i}": np.array(v.numpy()) for i, v in enumerate(variables)
-    }
-
-
-def _unpack(state, prefix):
-    count = sum(1 for name in state.files if name.startswith(prefix + "_"))
-    return [state[f"{prefix}_{i}"] for i in range(count)]
-
-
-def _shapes(variables):
-    return [tuple(v.shape) for v in variables]
-
-
-def _assign(variables, values, what):
-    shapes = [np.shape(v) for v in values]
-    if _shapes(variables) != shapes:
-        raise ValueError(
-            f"The backup's {what} do not fit the model (was it built with "
-            f"other arguments?). Expected shapes: {_shapes(variables)}. "
-            f"Received: {shapes}"
-        )
-    for variable, value in zip(variables, values):
-        variable.assign(value)
-
-
-def _to_floats(logs):
-    floats = {}
-    for name, value in logs.items():
-        value = np.asarray(keras.ops.convert_to_numpy(value))
-        floats[name] = float(value) if value.size == 1 else value
-    return floats
-
-
-def _fsync(path):
-    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
-    fd = os.open(path, flags if os.path.isdir(path) else os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_atomically(path, text):
-    temporary = f"{path}.tmp"
-    with open(temporary, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, path)
-    _fsync(os.path.dirname(path) or ".")
-
-
-def _is_writer():
-    """True on the process that writes backups: the only one, the chief of
-    a `TF_CONFIG` cluster (else worker 0), or JAX process 0."""
-    if keras.backend.backend() == "jax":
-        import jax
-
-        return jax.process_index() == 0
-    config = os.environ.get("TF_CONFIG")
-    if not config:
-        return True
-    task = json.loads(config).get("task", {})
-    cluster = json.loads(config).get("cluster", {})
-    kind, index = task.get("type"), int(task.get("index", 0))
-    if kind is None:
-        return True
-    if "chief" in cluster:
-        return kind == "chief"
-    return kind == "worker" and index == 0

@@ -34,7 +34,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 import keras_ar  # noqa: E402
-from keras_ar.callbacks import backup_and_restore  # noqa: E402
+from keras_ar.callbacks import backup_files  # noqa: E402
 
 EPOCHS = 3
 BATCH_SIZE = 8
@@ -57,7 +57,7 @@ def kill_in_save(count):
     """SIGKILL inside the `count`-th backup: its checkpoint files are
     written, its metadata half written to the temporary file, not yet
     moved over the previous metadata."""
-    write = backup_and_restore._write_atomically
+    write = backup_files.write_atomically
     calls = []
 
     def dying_write(path, text):
@@ -68,7 +68,7 @@ def kill_in_save(count):
             os.kill(os.getpid(), signal.SIGKILL)
         write(path, text)
 
-    backup_and_restore._write_atomically = dying_write
+    backup_files.write_atomically = dying_write
 
 
 def train(callbacks, shuffle, scope):

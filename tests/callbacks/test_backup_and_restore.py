@@ -1,17 +1,17 @@
 import json
 import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
+from bounded_process import run_bounded
 
 import keras_ar
 from keras_ar.callbacks import BackupAndRestore
-from keras_ar.callbacks import backup_and_restore
+from keras_ar.callbacks import backup_files
 from keras_ar.upstream import backup_and_restore as upstream
 
 SCRIPT = Path(__file__).with_name("kill_and_resume_script.py")
@@ -173,7 +173,7 @@ def test_backup_layout_keeps_one_checkpoint_and_atomic_metadata(tmp_path):
 
 def test_torn_save_leaves_the_previous_backup(tmp_path, monkeypatch):
     expected, _ = _reference()
-    write = backup_and_restore._write_atomically
+    write = backup_files.write_atomically
     calls = []
 
     def failing_write(path, text):
@@ -183,7 +183,7 @@ def test_torn_save_leaves_the_previous_backup(tmp_path, monkeypatch):
             raise RuntimeError("interrupted")
         write(path, text)
 
-    monkeypatch.setattr(backup_and_restore, "_write_atomically", failing_write)
+    monkeypatch.setattr(backup_files, "write_atomically", failing_write)
     _crash(BackupAndRestore(tmp_path, 2), 10)
     monkeypatch.undo()
     assert (tmp_path / "checkpoint-000003").exists()  # uncommitted
@@ -287,20 +287,9 @@ def test_version_pin():
 
 def _run(args, backend, timeout=240):
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
-    process = subprocess.Popen(
-        [sys.executable, str(SCRIPT), *map(str, args)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+    return run_bounded(
+        [sys.executable, str(SCRIPT), *map(str, args)], timeout, env=env
     )
-    try:
-        out, err = process.communicate(timeout=timeout)
-    finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
-    return process.returncode, out, err
 
 
 @pytest.mark.parametrize(
