@@ -14,6 +14,7 @@
   as `(x, weights, weights)`; the loss ignores `y`.
 """
 
+import keras
 import numpy as np
 
 from keras_ar.backend.array_stream import ArrayStream
@@ -196,43 +197,32 @@ def _check_batch(model, batch):
 
 
 def _is_py_dataset(x):
-    import keras
-
     return isinstance(x, keras.utils.PyDataset)
 
 
-def _make_checked_py_dataset():
-    import keras
+class _CheckedPyDataset(keras.utils.PyDataset):
+    """A `PyDataset` whose batches are value-checked."""
 
-    class CheckedPyDataset(keras.utils.PyDataset):
-        """A `PyDataset` whose batches are value-checked."""
+    def __init__(self, model, dataset):
+        super().__init__(
+            workers=dataset.workers,
+            use_multiprocessing=dataset.use_multiprocessing,
+            max_queue_size=dataset.max_queue_size,
+        )
+        self.model, self.dataset = model, dataset
 
-        def __init__(self, model, dataset):
-            super().__init__(
-                workers=dataset.workers,
-                use_multiprocessing=dataset.use_multiprocessing,
-                max_queue_size=dataset.max_queue_size,
-            )
-            self.model, self.dataset = model, dataset
+    @property
+    def num_batches(self):
+        return self.dataset.num_batches
 
-        @property
-        def num_batches(self):
-            return self.dataset.num_batches
+    def __getitem__(self, index):
+        return _check_batch(self.model, self.dataset[index])
 
-        def __getitem__(self, index):
-            return _check_batch(self.model, self.dataset[index])
+    def on_epoch_begin(self):
+        self.dataset.on_epoch_begin()
 
-        def on_epoch_begin(self):
-            self.dataset.on_epoch_begin()
-
-        def on_epoch_end(self):
-            self.dataset.on_epoch_end()
-
-    return CheckedPyDataset
-
-
-def _CheckedPyDataset(model, dataset):
-    return _make_checked_py_dataset()(model, dataset)
+    def on_epoch_end(self):
+        self.dataset.on_epoch_end()
 
 
 def _no_weights_argument(sample_weight, kind):
