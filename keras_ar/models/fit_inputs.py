@@ -110,15 +110,11 @@ def validation_input(model, validation_data):
     or generator) checked like `evaluate`'s input."""
     if validation_data is None:
         return None
-    weight = None
-    if isinstance(validation_data, tuple) and len(validation_data) == 3:
-        validation_data, target, weight = validation_data
-        if target is not None:
-            raise ValueError(
-                "`validation_data` for an autoregressive model is `x` or "
-                "`(x, None, sample_weight)`: the data is its own target. "
-                f"Received a target of type {type(target).__name__}."
-            )
+    validation_data, weight = _unpack_weighted(
+        validation_data,
+        "`validation_data` for an autoregressive model is `x` or "
+        "`(x, None, sample_weight)`: the data is its own target.",
+    )
     x, y, weight = evaluation_input(model, validation_data, weight)
     if y is None:
         return x
@@ -180,20 +176,29 @@ def _checked_batches(model, batches):
 
 
 def _check_batch(model, batch):
-    x, weight = batch, None
-    if isinstance(batch, tuple) and len(batch) == 3:
-        x, target, weight = batch
-        if target is not None:
-            raise ValueError(
-                "Batches for an autoregressive model are `x` or "
-                "`(x, None, sample_weight)`. Received a target of type "
-                f"{type(target).__name__}."
-            )
+    x, weight = _unpack_weighted(
+        batch,
+        "Batches for an autoregressive model are `x` or "
+        "`(x, None, sample_weight)`.",
+    )
     x = model_inputs.check_fit_data(model, model_inputs.as_array(x))
     count = _count(model, x)
     if count is not None:
         weight = check_sample_weight(weight, count)
     return (x,) if weight is None else (x, weight, weight)
+
+
+def _unpack_weighted(value, expected):
+    """`(x, weights)` from `x` or `(x, None, weights)`; a target in the
+    middle raises `ValueError` with `expected` (what is accepted)."""
+    if not (isinstance(value, tuple) and len(value) == 3):
+        return value, None
+    x, target, weight = value
+    if target is not None:
+        raise ValueError(
+            f"{expected} Received a target of type {type(target).__name__}."
+        )
+    return x, weight
 
 
 def _is_py_dataset(x):
