@@ -5,6 +5,7 @@ The scripts run as `python benchmarks/NAME.py`, so this folder is on
 """
 
 import os
+import platform
 import subprocess
 from importlib import metadata
 
@@ -63,3 +64,26 @@ def provenance():
     except OSError:
         pass
     return info
+
+
+def results_header(settings):
+    """The start of a results JSON: the machine (with its load now), the
+    package versions, provenance and the run's `settings`; pass it to
+    `finish_machine` when the run ends."""
+    return {
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average_start": os.getloadavg(),
+            "uptime_start": uptime(),
+        },
+        "versions": versions(),
+        "provenance": provenance(),
+        "settings": settings,
+    }
+
+
+def finish_machine(results):
+    """Records the machine's load at the end of the run in `results`."""
+    results["machine"]["load_average_end"] = os.getloadavg()
+    results["machine"]["uptime_end"] = uptime()

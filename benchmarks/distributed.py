@@ -30,15 +30,13 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import statistics
 import sys
 import time
 
 from common import HERE
-from common import provenance
-from common import uptime
-from common import versions
+from common import finish_machine
+from common import results_header
 
 MODELS = ("pixelcnn", "made")
 #: (backend, label, strategy, processes, cpu_devices, baseline label)
@@ -269,24 +267,16 @@ def main(argv=None):
     if args.worker:
         run_worker(json.loads(args.worker))
         return 0
-    results = {
-        "machine": {
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "load_average_start": os.getloadavg(),
-            "uptime_start": uptime(),
-        },
-        "versions": versions(),
-        "provenance": provenance(),
-        "settings": {
+    results = results_header(
+        {
             k: getattr(args, k)
             for k in ("quick", "epochs", "batch_size", "models", "threads")
-        },
-        "note": (
-            "2 replicas/workers/processes share this machine's cores: the "
-            "ratios measure the overhead of splitting, not a speed-up"
-        ),
-    }
+        }
+    )
+    results["note"] = (
+        "2 replicas/workers/processes share this machine's cores: the "
+        "ratios measure the overhead of splitting, not a speed-up"
+    )
     rows = []
     for model in args.models.split(","):
         for configuration in CONFIGURATIONS:
@@ -294,8 +284,7 @@ def main(argv=None):
     add_ratios(rows)
     results["rows"] = rows
     print_table(rows)
-    results["machine"]["load_average_end"] = os.getloadavg()
-    results["machine"]["uptime_end"] = uptime()
+    finish_machine(results)
     name = "distributed_quick" if args.quick else "distributed"
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     path = os.path.join(HERE, "results", name + ".json")

@@ -40,15 +40,13 @@ import itertools
 import json
 import math
 import os
-import platform
 import subprocess
 import sys
 import time
 
 import numpy as np
-from common import provenance
-from common import uptime
-from common import versions
+from common import finish_machine
+from common import results_header
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LN2 = math.log(2.0)
@@ -449,17 +447,7 @@ def main(argv=None):
     name = "wavenet_quick" if args.quick else "wavenet"
     if args.only:
         name += f"_{args.only}"
-    results = {
-        "machine": {
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "load_average_start": os.getloadavg(),
-            "uptime_start": uptime(),
-        },
-        "versions": versions(),
-        "provenance": provenance(),
-        "settings": {k: getattr(args, k) for k in FULL},
-    }
+    results = results_header({k: getattr(args, k) for k in FULL})
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     if "generation" in sections:
         gen = [bench_generation(args)]
@@ -473,8 +461,7 @@ def main(argv=None):
     if "forecast" in sections:
         results["forecast"] = bench_forecast(args)
         print_forecast(results["forecast"])
-    results["machine"]["load_average_end"] = os.getloadavg()
-    results["machine"]["uptime_end"] = uptime()
+    finish_machine(results)
     path = os.path.join(HERE, "results", name + ".json")
     with open(path, "w") as f:
         json.dump(results, f, indent=2, default=float)
