@@ -103,3 +103,36 @@ def test_cpp_loader_serves_every_signature(
         "`num_samples` must be a positive int"
         in (results["bad_num_samples"]["error"])
     )
+
+
+def test_repeat_times_each_request(loader, exported, standalone):
+    requests = standalone["binary"]["requests"]
+    labels = ["default", "sample", "bad_temperature"]
+    once = serving_check.run_loader(
+        loader, exported["binary"], [requests[k] for k in labels]
+    )
+    timed = serving_check.run_loader(
+        loader, exported["binary"], [requests[k] for k in labels], repeat=3
+    )
+    assert timed["signatures"] == once["signatures"]
+    for before, after in zip(once["results"], timed["results"]):
+        assert after["signature"] == before["signature"]
+        if "error" in before:
+            # A failing request reports its error and no timings.
+            assert after["error"] == before["error"]
+            assert "seconds" not in after
+            continue
+        # One time per run: 1 without --repeat, 3 after the warm-up with.
+        assert len(before["seconds"]) == 1
+        assert len(after["seconds"]) == 3
+        assert all(0 < s < 60 for s in before["seconds"] + after["seconds"])
+        # The same seed gives the same outputs on every run.
+        for name, value in before["outputs"].items():
+            np.testing.assert_array_equal(after["outputs"][name], value)
+    assert "error" in once["results"][2]
+
+
+@pytest.mark.parametrize("repeat", [0, -1, 1.5, True])
+def test_repeat_must_be_a_positive_int(loader, exported, repeat):
+    with pytest.raises(ValueError, match="positive int. Received"):
+        serving_check.run_loader(loader, exported["binary"], [], repeat=repeat)

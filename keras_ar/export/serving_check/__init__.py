@@ -167,7 +167,7 @@ def format_requests(requests):
     return "\n".join(lines) + "\n"
 
 
-def run_loader(binary, saved_model_dir, requests, timeout=300):
+def run_loader(binary, saved_model_dir, requests, timeout=300, repeat=None):
     """Loads a SavedModel with the C++ loader and runs `requests`.
 
     Args:
@@ -175,12 +175,18 @@ def run_loader(binary, saved_model_dir, requests, timeout=300):
         saved_model_dir: the SavedModel directory.
         requests: list of `(signature_key, {input name: array-like})`.
         timeout: seconds before the loader is stopped.
+        repeat: `None` runs each request once; a positive int runs each
+            request once as a warm-up and then `repeat` times (the
+            outputs are those of the last run).
 
     Returns:
         A dict with `"signatures"` (key -> method name, input and output
         dtypes/shapes, `-1` for unknown sizes) and `"results"`: per request
-        `{"signature": key, "outputs": {name: np.ndarray}}` or
-        `{"signature": key, "error": message}`.
+        `{"signature": key, "seconds": [...], "outputs": {name:
+        np.ndarray}}` or `{"signature": key, "error": message}`.
+        `"seconds"` holds the wall-clock time of each `Session::Run`
+        after the warm-up (one value when `repeat` is `None`), without
+        the time to parse the request and to write the answer.
 
     Example:
 
@@ -194,9 +200,20 @@ def run_loader(binary, saved_model_dir, requests, timeout=300):
     >>> out["results"][0]["outputs"]["log_prob"].shape
     (2,)
     """
+    command = [binary, str(saved_model_dir)]
+    if repeat is not None:
+        if (
+            isinstance(repeat, bool)
+            or not isinstance(repeat, int)
+            or (repeat < 1)
+        ):
+            raise ValueError(
+                f"`repeat` must be None or a positive int. Received: {repeat!r}"
+            )
+        command = [binary, "--repeat", str(repeat), str(saved_model_dir)]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     result = subprocess.run(
-        [binary, str(saved_model_dir)],
+        command,
         input=format_requests(requests),
         capture_output=True,
         text=True,

@@ -7,7 +7,13 @@
 // TensorFlow wheel (no Python), so a SavedModel that passes here has no
 // Python-only ops (EagerPyFunc) and needs no XLA compilation.
 //
-// Usage: load_and_run SAVED_MODEL_DIR < requests
+// Usage: load_and_run [--repeat N] SAVED_MODEL_DIR < requests
+//
+// Without --repeat every request runs once. With --repeat N (N >= 1) every
+// request runs once as a warm-up, then N more times; the outputs are those
+// of the last run. Either way a result reports "seconds": the wall-clock
+// time of each Session::Run after the warm-up (one value without
+// --repeat), which excludes parsing the request and writing the JSON.
 //
 // Requests (whitespace-separated tokens on stdin):
 //   NUM_REQUESTS
@@ -18,11 +24,13 @@
 // Output (stdout, one JSON object):
 //   {"signatures": {KEY: {"method_name": ..., "inputs": {ALIAS: {"dtype",
 //     "shape"}}, "outputs": {...}}},
-//    "results": [{"signature": KEY, "outputs": {ALIAS: {"dtype", "shape",
-//     "values"}}} or {"signature": KEY, "error": MESSAGE}, ...]}
+//    "results": [{"signature": KEY, "seconds": [S, ...], "outputs": {ALIAS:
+//     {"dtype", "shape", "values"}}} or {"signature": KEY, "error":
+//     MESSAGE}, ...]}
 // Shapes use -1 for unknown sizes; values are flattened in row-major order.
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -205,9 +213,11 @@ bool ReadTensor(std::istream& in, Tensor* tensor, std::string* error) {
   return true;
 }
 
-// Runs one request; returns its JSON result.
+// Runs one request (a warm-up and `repeat` timed runs when repeat > 0);
+// returns its JSON result.
 std::string RunRequest(std::istream& in,
-                       const tensorflow::SavedModelBundle& bundle) {
+                       const tensorflow::SavedModelBundle& bundle,
+                       int repeat) {
   std::string key;
   int num_inputs = 0;
   in >> key >> num_inputs;
@@ -246,13 +256,26 @@ std::string RunRequest(std::istream& in,
     fetches.push_back(item.second.name());
   }
   std::vector<Tensor> outputs;
-  absl::Status status = bundle.session->Run(inputs, fetches, {}, &outputs);
-  if (!status.ok()) {
-    return head + "\"error\": " + JsonString(std::string(status.message())) +
-           "}";
+  std::vector<double> seconds;
+  const int runs = repeat > 0 ? repeat + 1 : 1;
+  for (int run = 0; run < runs; ++run) {
+    outputs.clear();
+    const auto start = std::chrono::steady_clock::now();
+    absl::Status status = bundle.session->Run(inputs, fetches, {}, &outputs);
+    const std::chrono::duration<double> took =
+        std::chrono::steady_clock::now() - start;
+    if (!status.ok()) {
+      return head + "\"error\": " +
+             JsonString(std::string(status.message())) + "}";
+    }
+    if (repeat == 0 || run > 0) seconds.push_back(took.count());
   }
   std::ostringstream out;
-  out << head << "\"outputs\": {";
+  out << head << "\"seconds\": [";
+  for (size_t i = 0; i < seconds.size(); ++i) {
+    out << (i ? ", " : "") << JsonFloat(seconds[i]);
+  }
+  out << "], \"outputs\": {";
   for (size_t i = 0; i < aliases.size(); ++i) {
     out << (i ? ", " : "") << JsonString(aliases[i]) << ": "
         << JsonTensor(outputs[i]);
@@ -264,15 +287,29 @@ std::string RunRequest(std::istream& in,
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: " << argv[0] << " SAVED_MODEL_DIR < requests\n";
+  int repeat = 0;
+  const char* saved_model_dir = nullptr;
+  if (argc == 2) {
+    saved_model_dir = argv[1];
+  } else if (argc == 4 && std::string(argv[1]) == "--repeat") {
+    char* end = nullptr;
+    const long value = std::strtol(argv[2], &end, 10);
+    if (end != nullptr && *end == '\0' && value >= 1 && value <= 1000000) {
+      repeat = static_cast<int>(value);
+      saved_model_dir = argv[3];
+    }
+  }
+  if (saved_model_dir == nullptr) {
+    std::cerr << "usage: " << argv[0]
+              << " [--repeat N] SAVED_MODEL_DIR < requests\n"
+              << "(N: a whole number from 1 to 1000000)\n";
     return 2;
   }
   tensorflow::SessionOptions session_options;
   tensorflow::RunOptions run_options;
   tensorflow::SavedModelBundle bundle;
   absl::Status status = tensorflow::LoadSavedModel(
-      session_options, run_options, argv[1], {"serve"}, &bundle);
+      session_options, run_options, saved_model_dir, {"serve"}, &bundle);
   if (!status.ok()) {
     std::cout << "{\"load_error\": " << JsonString(std::string(status.message()))
               << "}" << std::endl;
@@ -295,7 +332,7 @@ int main(int argc, char** argv) {
   int num_requests = 0;
   std::cin >> num_requests;
   for (int i = 0; i < num_requests; ++i) {
-    out << (i ? ", " : "") << RunRequest(std::cin, bundle);
+    out << (i ? ", " : "") << RunRequest(std::cin, bundle, repeat);
   }
   out << "]}";
   std::cout << out.str() << std::endl;
