@@ -12,6 +12,7 @@ Examples:
     keras-ar complete runs/mnist/model.keras --data mnist --mask center
     keras-ar forecast series.csv --column value --steps 24 --period 12
     keras-ar tune pixelcnn --data digits --tuner random --max-trials 8
+    keras-ar serve-check saved_models/mnist
 
 Importing this package (and parsing arguments, `--help`) imports neither
 Keras nor TensorFlow when the console script starts it (see
@@ -25,6 +26,7 @@ from keras_ar.cli import complete
 from keras_ar.cli import forecast
 from keras_ar.cli import sample
 from keras_ar.cli import score
+from keras_ar.cli import serve_check
 from keras_ar.cli import train_gated_pixelcnn
 from keras_ar.cli import train_pixelcnn
 from keras_ar.cli import train_pixelrnn
@@ -102,6 +104,14 @@ def _parser():
             "forecast a CSV column with intervals (trains a WaveNet)",
         ),
         (
+            "serve-check",
+            serve_check,
+            "load a SavedModel the way TF Serving does (its newest version, "
+            "TensorFlow's C++ LoadSavedModel) and run every signature on the "
+            "export's example requests; prints a table, exit code 1 if one "
+            "fails (imports neither Keras nor TensorFlow)",
+        ),
+        (
             "tune",
             tune,
             "search a model's hyperparameters with KerasTuner (random, "
@@ -125,7 +135,8 @@ def main(argv=None):
 
     args = _parser().parse_args(argv)
     with quiet_session(verbose=args.verbose):
-        import_keras_ar()
+        if getattr(args, "imports_keras", True):
+            import_keras_ar()
         try:
             return args.run(args)
         except ValueError as error:
