@@ -13,6 +13,8 @@ Examples:
     keras-ar forecast series.csv --column value --steps 24 --period 12
     keras-ar tune pixelcnn --data digits --tuner random --max-trials 8
     keras-ar serve-check saved_models/mnist
+    keras-ar export runs/mnist/model.keras --name mnist --base saved_models
+    keras-ar models-config saved_models/mnist saved_models/b --out m.config
 
 Importing this package (and parsing arguments, `--help`) imports neither
 Keras nor TensorFlow when the console script starts it (see
@@ -20,9 +22,11 @@ Keras nor TensorFlow when the console script starts it (see
 """
 
 import argparse
+import os
 import sys
 
 from keras_ar.cli import complete
+from keras_ar.cli import export
 from keras_ar.cli import forecast
 from keras_ar.cli import sample
 from keras_ar.cli import score
@@ -124,6 +128,7 @@ def _parser():
         module.add_arguments(command)
         _add_verbose(command)
         command.set_defaults(run=module.run)
+    export.add_commands(sub, _add_verbose)
     return parser
 
 
@@ -134,6 +139,11 @@ def main(argv=None):
     from keras_ar.cli.quiet import quiet_session
 
     args = _parser().parse_args(argv)
+    # A command that needs one backend (`export`: TensorFlow) gets it when
+    # Keras is not imported yet, whatever KERAS_BACKEND the user set.
+    backend = getattr(args, "keras_backend", None)
+    if backend and "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = backend
     with quiet_session(verbose=args.verbose):
         if getattr(args, "imports_keras", True):
             import_keras_ar()
