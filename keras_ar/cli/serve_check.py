@@ -31,6 +31,9 @@ from keras_ar.cli.common import echo
 
 #: Where `export_saved_model` writes the example requests.
 EXAMPLES_FILE = os.path.join("assets.extra", "keras_ar_examples.json")
+#: SignatureDef keys TensorFlow reserves for the init and train ops; TF
+#: Serving does not serve them.
+RESERVED_PREFIX = "__saved_model_"
 
 
 def _default_loader_dir():
@@ -205,12 +208,22 @@ def plan_requests(signatures, examples):
 
     A signature without an example of its own (e.g. `serving_default`)
     takes the example of a signature with the same inputs and outputs.
+    TensorFlow's reserved keys (`__saved_model_init_op`) are left out.
+
+    Args:
+        signatures: the loader's `"signatures"` answer.
+        examples: `{signature: {input: np.ndarray}}`.
 
     Returns:
         `(plan, extra)`: `plan` lists `(signature, inputs or None, note)`
         in signature order; `extra` lists example keys the SavedModel has
         no signature for.
     """
+    signatures = {
+        key: value
+        for key, value in signatures.items()
+        if not key.startswith(RESERVED_PREFIX)
+    }
     plan = []
     for key in sorted(signatures):
         if key in examples:
