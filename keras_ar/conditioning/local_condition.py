@@ -65,7 +65,9 @@ class LocalCondition(ConditionPart):
         return value
 
     def graph_checks(self, tf, value, batch_size, length):
-        frames = self.frames(length)
+        # `length` may be a tensor (a requested sequence length).
+        factor = self.upsample_factor
+        frames = (length + factor - 1) // factor
         return [
             tf.debugging.assert_equal(
                 tf.shape(value)[0],
@@ -75,7 +77,7 @@ class LocalCondition(ConditionPart):
             tf.debugging.assert_greater_equal(
                 tf.shape(value)[1],
                 frames,
-                message=f"`local_condition` needs at least {frames} frames",
+                message=f"`local_condition` needs a frame per {factor} steps",
             ),
             tf.debugging.assert_all_finite(
                 value, "`local_condition` has NaN or inf values"

@@ -138,7 +138,11 @@ class DistributionHead(keras.layers.Layer):
         """Reshapes `(..., C * P)` to `(..., C, P)`."""
         shape = tuple(features.shape)
         channels = shape[-1] // self.params_size
-        new_shape = (-1,) + tuple(shape[1:-1]) + (channels, self.params_size)
+        middle = tuple(
+            ops.shape(features)[i + 1] if size is None else size
+            for i, size in enumerate(shape[1:-1])
+        )  # a sequence of any length (exported WaveNet) is dynamic
+        new_shape = (-1,) + middle + (channels, self.params_size)
         return ops.reshape(features, new_shape)
 
     def encode_inputs(self, x):
