@@ -74,10 +74,15 @@ class LocalCondition(ConditionPart):
                 batch_size,
                 message="`local_condition` needs one sequence per example",
             ),
-            tf.debugging.assert_greater_equal(
-                tf.shape(value)[1],
-                frames,
-                message=f"`local_condition` needs a frame per {factor} steps",
+            tf.debugging.Assert(
+                tf.shape(value)[1] >= frames,
+                [
+                    f"`local_condition` needs a frame per {factor} steps. "
+                    "Frames needed:",
+                    frames,
+                    "received:",
+                    tf.shape(value)[1],
+                ],
             ),
             tf.debugging.assert_all_finite(
                 value, "`local_condition` has NaN or inf values"

@@ -95,15 +95,19 @@ def checked_scalar(tf, value, name, low, high, note=""):
     value = checked_shape(tf, value, name, ())
     ok = tf.logical_not(tf.math.is_nan(tf.cast(value, tf.float32)))
     ok = tf.logical_and(ok, value >= tf.cast(low, value.dtype))
-    rule = f">= {low}"
+    rule = f">= {_number(low)}"
     if high is not None:
         ok = tf.logical_and(ok, value <= tf.cast(high, value.dtype))
-        rule = f"in [{low}, {high}]"
+        rule = f"in [{_number(low)}, {_number(high)}]"
     check = tf.debugging.Assert(
         ok, [f"`{name}` must be {rule}{note}. Received:", value]
     )
     (value,) = graph_checks.after(tf, [check], value)
     return value
+
+
+def _number(value):
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def checked_at_most(tf, value, limit, message):
