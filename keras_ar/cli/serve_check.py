@@ -22,15 +22,12 @@ Example:
 
 import importlib
 import importlib.util
-import json
 import os
 import subprocess
 import sys
 
 from keras_ar.cli.common import echo
 
-#: Where `export_saved_model` writes the example requests.
-EXAMPLES_FILE = os.path.join("assets.extra", "keras_ar_examples.json")
 #: SignatureDef keys TensorFlow reserves for the init and train ops; TF
 #: Serving does not serve them.
 RESERVED_PREFIX = "__saved_model_"
@@ -174,33 +171,16 @@ def _keras_free_module(name):
 
 def read_examples(saved_model_dir):
     """`{signature: {input: np.ndarray}}` from the export's example file
-    (`{}` when there is none), and the export's limits (or `{}`)."""
-    if not os.path.isfile(os.path.join(saved_model_dir, EXAMPLES_FILE)):
+    and the export's limits; `({}, {})` when the SavedModel has none."""
+    module = _keras_free_module("example_requests")
+    path = os.path.join(saved_model_dir, module.EXAMPLES_PATH)
+    if not os.path.isfile(path):
+        echo(f"no example requests: {path}")
         return {}, {}
-    try:
-        module = _keras_free_module("example_requests")
-    except ImportError:
-        return _read_examples_file(saved_model_dir)
     return (
         module.read_example_requests(saved_model_dir),
         module.read_limits(saved_model_dir),
     )
-
-
-def _read_examples_file(saved_model_dir):
-    # The documented format, for a keras_ar without `example_requests`.
-    import numpy as np
-
-    with open(os.path.join(saved_model_dir, EXAMPLES_FILE)) as f:
-        payload = json.load(f)
-    requests = {
-        key: {
-            name: np.asarray(t["values"], t["dtype"]).reshape(t["shape"])
-            for name, t in inputs.items()
-        }
-        for key, inputs in payload.get("requests", {}).items()
-    }
-    return requests, payload.get("limits", {})
 
 
 def plan_requests(signatures, examples):
@@ -343,6 +323,8 @@ def run(args):
     except (RuntimeError, subprocess.TimeoutExpired) as error:
         print(f"keras-ar: error: {error}", file=sys.stderr)
         return 1
+    where = path if version is None else f"{path} (version {version})"
+    echo(f"TF Serving's C++ loader (LoadSavedModel, tag 'serve'): {where}")
     examples, limits = read_examples(path)
     plan, extra = plan_requests(signatures, examples)
     requests = [(key, inputs) for key, inputs, _ in plan if inputs is not None]
@@ -367,12 +349,8 @@ def run(args):
                 "error: the SavedModel has no such signature",
             ]
         )
-    where = path if version is None else f"{path} (version {version})"
-    echo(f"TF Serving's C++ loader (LoadSavedModel, tag 'serve'): {where}")
     if limits:
         echo("limits: " + ", ".join(f"{k}={v}" for k, v in limits.items()))
-    if not examples:
-        echo(f"no example requests: {os.path.join(path, EXAMPLES_FILE)}")
     echo(format_table(rows))
     failed = sum(row[-1] != "ok" for row in rows)
     echo(

@@ -174,6 +174,20 @@ def test_a_signature_without_example_exits_1(served, loader_dir, tmp_path):
     assert rows["sample"]["status"] == "ok"
 
 
+def test_a_savedmodel_without_examples_exits_1(served, loader_dir, tmp_path):
+    path = tmp_path / "old" / "1"
+    shutil.copytree(served / "nade" / "1", path)
+    os.remove(path / EXAMPLES)
+    code, printed = run_serve_check(path.parent, "--loader-dir", loader_dir)
+    assert code == 1
+    assert f"no example requests: {path / EXAMPLES}" in printed
+    rows = table(printed)
+    assert "sample" in rows and "serving_default" in rows
+    for row in rows.values():
+        assert row["status"] == "error: no example request"
+    assert f"0 of {len(rows)} signatures ok" in printed
+
+
 def test_bad_paths_are_usage_errors(served, tmp_path, capsys):
     assert cli.main(["serve-check", str(tmp_path / "nothing")]) == 2
     assert "integer versions" in capsys.readouterr().err

@@ -61,7 +61,9 @@ def test_cpp_loader_serves_every_signature(
 ):
     model = models[name]
     requests = standalone[name]["requests"]
+    # "bad_num_samples" asks for 0 samples: an empty result.
     labels = ["default", "sample", "complete", "bad_num_samples"]
+    labels += ["bad_temperature"]
     answer = serving_check.run_loader(
         loader, exported[name], [requests[k] for k in labels]
     )
@@ -69,9 +71,11 @@ def test_cpp_loader_serves_every_signature(
     for key in ("serving_default", "log_prob", "sample", "complete"):
         assert signatures[key]["method_name"] == PREDICT
     assert signatures["serving_default"] == signatures["log_prob"]
+    # Every input is declared with an unknown shape and checked in the
+    # graph.
     assert signatures["sample"]["inputs"]["num_samples"] == {
         "dtype": "int32",
-        "shape": [],
+        "shape": None,
     }
     assert signatures["sample"]["outputs"]["samples"] == {
         "dtype": "int32",
@@ -99,10 +103,11 @@ def test_cpp_loader_serves_every_signature(
     np.testing.assert_array_equal(completed, python["complete"]["samples"])
     known = data["known"]
     np.testing.assert_array_equal(completed[known], data["x"][known])
-    assert (
-        "`num_samples` must be a positive int"
-        in (results["bad_num_samples"]["error"])
-    )
+    empty = results["bad_num_samples"]["outputs"]["samples"]
+    assert empty.shape == (0, *model.event_shape)
+    assert empty.dtype == np.int32
+    error = results["bad_temperature"]["error"]
+    assert "`temperature` must be >=" in error and "Received" in error
 
 
 def test_repeat_times_each_request(loader, exported, standalone):
