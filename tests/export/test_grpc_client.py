@@ -300,6 +300,18 @@ def test_predict_equals_rest_and_the_saved_model(served):
             _assert_same_array(value, rest_value)
 
 
+def test_empty_sample_keeps_its_shape(served):
+    inputs = dict(served["examples"]["sample"], num_samples=np.int32(0))
+    out = grpc_client.predict(
+        served["target"], NAME, inputs, signature_name="sample"
+    )
+    direct = served["loaded"].signatures["sample"](
+        **{k: tf.constant(v) for k, v in inputs.items()}
+    )
+    assert out["samples"].shape == (0, 4)
+    _assert_same_array(out["samples"], direct["samples"].numpy())
+
+
 def test_default_signature_and_version(served):
     x = served["examples"]["log_prob"]["x"]
     out = grpc_client.predict(served["target"], NAME, {"x": x}, version=1)
