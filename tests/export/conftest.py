@@ -171,3 +171,212 @@ def standalone(models, exported, tmp_path_factory):
         out = run_without_keras(exported[name], requests, workdir)
         answers[name] = {"requests": requests, "data": data, **out}
     return answers
+
+
+# ----------------------------------------------------------------------
+# One tiny model of every type, exported once, and a runner that sends
+# requests to their SavedModels through all three loaders (used by
+# test_every_loader.py and test_bad_requests.py).
+# ----------------------------------------------------------------------
+LOADERS = ("saved_model", "tf1", "cpp")
+
+
+def make_zoo():
+    """One tiny model per type, with random weights; some with a fitted
+    anomaly threshold (so their export has `is_anomaly`)."""
+    from keras_ar.heads import DiscretizedLogisticMixture
+    from keras_ar.models import MADE
+    from keras_ar.models import NADE
+    from keras_ar.models import GatedPixelCNN
+    from keras_ar.models import PixelRNN
+    from keras_ar.models import WaveNet
+
+    zoo = {
+        "pixelcnn": PixelCNN(
+            (4, 4, 1),
+            head=4,
+            filters=4,
+            num_residual_blocks=1,
+            output_filters=8,
+            first_kernel_size=3,
+            condition_classes=3,
+        ),
+        "gated": GatedPixelCNN(
+            (3, 3, 1),
+            head="bernoulli",
+            filters=4,
+            num_layers=2,
+            output_filters=8,
+            first_kernel_size=3,
+        ),
+        "pixelrnn": PixelRNN(
+            (3, 3, 1),
+            head="bernoulli",
+            cell="row",
+            hidden_units=4,
+            num_layers=1,
+            output_filters=8,
+            first_kernel_size=3,
+        ),
+        "wavenet": WaveNet(
+            (12, 1),
+            head=DiscretizedLogisticMixture(2, num_values=16),
+            residual_channels=4,
+            skip_channels=4,
+            num_stacks=1,
+            layers_per_stack=3,
+            condition_classes=3,
+            local_condition_channels=2,
+            local_upsample_factor=4,
+        ),
+        # A continuous head, in natural order (so it has `forecast`).
+        "made": MADE((6,), head="gaussian", hidden_units=(8,)),
+        "nade": NADE((5,), head="bernoulli", hidden_units=4),
+    }
+    rng = np.random.default_rng(0)
+    for model in zoo.values():
+        if not model.built:
+            model.build()
+        # The backbone only: a standardized head keeps its unit scale.
+        for w in model.backbone.weights:
+            w.assign(rng.normal(0, 0.7, w.shape).astype("float32"))
+    for name in ("gated", "wavenet", "made"):
+        model = zoo[name]
+        x = zoo_events(model, 16, rng)
+        condition = zoo_condition(model, 16, model.event_shape[0], rng) or None
+        model.fit_anomaly_threshold(x, quantile=0.5, condition=condition)
+    return zoo
+
+
+def zoo_events(model, batch, rng, length=None):
+    """Valid events for `model`: ints below `num_values`, or normals."""
+    shape = tuple(model.event_shape)
+    if length is not None:
+        shape = (length,) + shape[1:]
+    if model.head.is_discrete:
+        x = rng.integers(0, model.head.num_values, (batch,) + shape)
+    else:
+        x = rng.normal(size=(batch,) + shape)
+    return x.astype("float32")
+
+
+def zoo_condition(model, batch, length, rng):
+    """The condition inputs of a request, by input name (empty for
+    unconditional models); local features cover `length` steps."""
+    condition = {}
+    for part in model.condition_spec.parts:
+        if part.name == "condition":
+            classes = model.condition_spec.part("condition").num_classes
+            condition["condition"] = rng.integers(0, classes, batch).astype(
+                "int32"
+            )
+        else:
+            factor = part.upsample_factor
+            frames = -(-length // factor)
+            condition[part.name] = rng.normal(
+                size=(batch, frames, part.channels)
+            ).astype("float32")
+    return condition
+
+
+@pytest.fixture(scope="session")
+def zoo():
+    return make_zoo()
+
+
+@pytest.fixture(scope="session")
+def zoo_inputs():
+    """The request helpers (`events`, `condition`) and `LOADERS`, for test
+    modules (which cannot import this conftest)."""
+    import types
+
+    return types.SimpleNamespace(
+        events=zoo_events, condition=zoo_condition, loaders=LOADERS
+    )
+
+
+@pytest.fixture(scope="session")
+def zoo_exports(zoo, tmp_path_factory):
+    """The zoo's SavedModel directories, exported once per session."""
+    root = tmp_path_factory.mktemp("zoo")
+    return {
+        name: export_saved_model(model, root / name, verbose=False)
+        for name, model in zoo.items()
+    }
+
+
+@pytest.fixture(scope="session")
+def cpp_binary(request, tmp_path_factory):
+    """TF Serving's loader (`serving_check`), compiled once (~20 s) and
+    cached across runs in .pytest_cache."""
+    from keras_ar.export import serving_check
+
+    cache = getattr(request.config, "cache", None)
+    if cache is not None:
+        workdir = cache.mkdir("keras_ar_serving_check")
+    else:
+        workdir = tmp_path_factory.mktemp("serving_check")
+    return serving_check.build_loader(str(workdir))
+
+
+def run_every_loader(jobs, workdir, binary, timeout=300):
+    """Runs `jobs` through the three loaders, in three concurrent
+    keras-free processes (`load_without_keras.py --loader ...`).
+
+    Args:
+        jobs: list of `(saved_model_dir, [(signature, inputs), ...])`.
+        workdir: directory for the request and answer files.
+        binary: the C++ loader (`cpp_binary`).
+        timeout: seconds before the processes are killed.
+
+    Returns:
+        `{loader: answer}`, each answer as written by the runner, with
+        `"wall_seconds"` (the process's run time) added.
+    """
+    import time
+
+    jobs_path = os.path.join(workdir, "jobs.pkl")
+    with open(jobs_path, "wb") as f:
+        pickle.dump([(str(d), list(r)) for d, r in jobs], f)
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    processes = {}
+    try:
+        for loader in LOADERS:
+            command = [sys.executable, RUNNER, "--loader", loader]
+            if loader == "cpp":
+                command += ["--binary", binary]
+            out_path = os.path.join(workdir, f"{loader}.pkl")
+            processes[loader] = (
+                subprocess.Popen(
+                    command + [jobs_path, out_path],
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                ),
+                out_path,
+                time.perf_counter(),
+            )
+        answers = {}
+        for loader, (process, out_path, start) in processes.items():
+            _, stderr = process.communicate(timeout=timeout)
+            assert process.returncode == 0, f"{loader}:\n{stderr[-4000:]}"
+            with open(out_path, "rb") as f:
+                answers[loader] = pickle.load(f)
+            answers[loader]["wall_seconds"] = time.perf_counter() - start
+        return answers
+    finally:
+        for process, _, _ in processes.values():
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+
+
+@pytest.fixture(scope="session")
+def every_loader(cpp_binary):
+    """`run_every_loader` with the compiled C++ loader."""
+
+    def run(jobs, workdir, timeout=300):
+        return run_every_loader(jobs, str(workdir), cpp_binary, timeout)
+
+    return run

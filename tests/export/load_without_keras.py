@@ -1,22 +1,59 @@
 """Runs SavedModel signatures with TensorFlow alone (used as a subprocess).
 
-Usage: python load_without_keras.py SAVED_MODEL_DIR REQUESTS.pkl OUT.pkl
+Usage:
+
+    python load_without_keras.py SAVED_MODEL_DIR REQUESTS.pkl OUT.pkl
+    python load_without_keras.py --loader LOADER [--binary PATH]
+        JOBS.pkl OUT.pkl
 
 `keras`, `keras_ar` and `tf_keras` cannot be imported here: every meta
 path finder is wrapped, before TensorFlow is imported, so that it cannot
-find them. This is the
-situation of a serving machine that has TensorFlow but not keras_ar.
+find them. This is the situation of a serving machine that has TensorFlow
+but not keras_ar.
+
 REQUESTS.pkl holds a list of `(signature_key, {input name: np.ndarray})`;
-OUT.pkl receives the signatures' specs, each request's outputs (or error),
-the blocked import attempts and the keras-like modules that got loaded.
+OUT.pkl receives the signatures' specs, each request's outputs (or error
+`"TypeName: message"`), the blocked import attempts and the keras-like
+modules that got loaded.
+
+With `--loader`, JOBS.pkl holds a list of `(saved_model_dir, requests)`
+and OUT.pkl receives `{"jobs": [one answer per job], ...}` plus the
+process-wide fields. LOADER is one of:
+
+- `saved_model`: `tf.saved_model.load`, then the signature functions
+  (the first form uses this loader);
+- `tf1`: a `tf.compat.v1.Session` and `tf.compat.v1.saved_model.loader
+  .load(sess, ["serve"], dir)`; a request feeds the SignatureDef's input
+  tensor names and fetches its output tensor names, as TF Serving does;
+- `cpp`: TF Serving's C++ `LoadSavedModel` program (`--binary`, built by
+  `keras_ar.export.serving_check.build_loader`), one process per job;
+  `serving_check` is loaded from its file, without importing keras_ar.
+
+SignatureDef keys starting with `__` (`__saved_model_init_op`, no
+signature) are left out. Every answer records `seconds` per request and the memory high-water mark:
+`rss_kb` per request (VmHWM of this process after the request; for `cpp`
+the largest `ru_maxrss` of the loader processes so far).
 """
 
 import importlib.abc
+import importlib.util
 import os
 import pickle
+import resource
 import sys
+import time
 
 BLOCKED = ("keras", "keras_ar", "tf_keras")
+LOADERS = ("saved_model", "tf1", "cpp")
+SERVING_CHECK = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)),
+    os.pardir,
+    os.pardir,
+    "keras_ar",
+    "export",
+    "serving_check",
+    "__init__.py",
+)
 attempts = []
 
 
@@ -54,51 +91,205 @@ def keras_is_importable():
     return True
 
 
-def main(saved_model_dir, requests_path, out_path):
-    hide_keras()
-    assert not keras_is_importable()
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import tensorflow as tf
+def peak_rss_kb():
+    """This process's memory high-water mark (VmHWM), in KiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
+
+def _error(error):
+    return {"error": f"{type(error).__name__}: {error}"}
+
+
+def _spec(spec):
+    """`(shape or None for an unknown rank, dtype name)` of a TensorSpec."""
+    shape = None if spec.shape.rank is None else tuple(spec.shape.as_list())
+    return (shape, spec.dtype.name)
+
+
+def run_saved_model(tf, saved_model_dir, requests):
     loaded = tf.saved_model.load(saved_model_dir)
     signatures = {}
     for key, fn in loaded.signatures.items():
         inputs = fn.structured_input_signature[1]
+        outputs = fn.structured_outputs
         signatures[key] = {
-            "inputs": {
-                k: (tuple(s.shape.as_list()), s.dtype.name)
-                for k, s in inputs.items()
-            },
-            "outputs": {
-                k: (tuple(s.shape.as_list()), s.dtype.name)
-                for k, s in fn.structured_outputs.items()
-            },
+            "inputs": {k: _spec(s) for k, s in inputs.items()},
+            "outputs": {k: _spec(s) for k, s in outputs.items()},
         }
-    with open(requests_path, "rb") as f:
-        requests = pickle.load(f)
+
+    def run(key, inputs):
+        fn = loaded.signatures[key]
+        outputs = fn(**{k: tf.constant(v) for k, v in inputs.items()})
+        return {k: v.numpy() for k, v in outputs.items()}
+
+    return signatures, _timed(run, requests)
+
+
+def run_tf1(tf, saved_model_dir, requests):
+    graph = tf.Graph()
+    session = tf.compat.v1.Session(graph=graph)
+    with graph.as_default():
+        meta_graph = tf.compat.v1.saved_model.loader.load(
+            session, ["serve"], saved_model_dir
+        )
+    defs = meta_graph.signature_def
+
+    def info_spec(info):
+        dtype = tf.dtypes.as_dtype(info.dtype).name
+        if info.tensor_shape.unknown_rank:
+            return (None, dtype)
+        shape = tuple(
+            None if d.size < 0 else d.size for d in info.tensor_shape.dim
+        )
+        return (shape, dtype)
+
+    signatures = {
+        key: {
+            "inputs": {k: info_spec(v) for k, v in d.inputs.items()},
+            "outputs": {k: info_spec(v) for k, v in d.outputs.items()},
+        }
+        for key, d in defs.items()
+        if not key.startswith("__")  # __saved_model_init_op
+    }
+
+    def run(key, inputs):
+        signature = defs[key]
+        feed = {signature.inputs[k].name: v for k, v in inputs.items()}
+        fetch = {k: v.name for k, v in signature.outputs.items()}
+        return session.run(fetch, feed)
+
+    try:
+        return signatures, _timed(run, requests)
+    finally:
+        session.close()
+
+
+def _timed(run, requests):
     results = []
     for key, inputs in requests:
-        fn = loaded.signatures[key]
+        start = time.perf_counter()
         try:
-            outputs = fn(**{k: tf.constant(v) for k, v in inputs.items()})
-            results.append({k: v.numpy() for k, v in outputs.items()})
+            result = run(key, inputs)
         except Exception as error:  # noqa: BLE001 - reported to the test
-            results.append({"error": f"{type(error).__name__}: {error}"})
-    loaded_modules = sorted(
-        m for m in sys.modules if m.split(".")[0] in BLOCKED
+            result = _error(error)
+        result["seconds"] = time.perf_counter() - start
+        result["rss_kb"] = peak_rss_kb()
+        results.append(result)
+    return results
+
+
+def run_cpp(binary, saved_model_dir, requests):
+    spec = importlib.util.spec_from_file_location(
+        "serving_check_file", SERVING_CHECK
     )
-    with open(out_path, "wb") as f:
-        pickle.dump(
+    serving_check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(serving_check)
+    answer = serving_check.run_loader(binary, saved_model_dir, requests)
+    rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+    def info_spec(info):
+        shape = info["shape"]
+        if shape is None:
+            return (None, info["dtype"])
+        return (tuple(None if d < 0 else d for d in shape), info["dtype"])
+
+    signatures = {
+        key: {
+            "method_name": d["method_name"],
+            "inputs": {k: info_spec(v) for k, v in d["inputs"].items()},
+            "outputs": {k: info_spec(v) for k, v in d["outputs"].items()},
+        }
+        for key, d in answer["signatures"].items()
+        if not key.startswith("__")  # __saved_model_init_op
+    }
+    results = []
+    for item in answer["results"]:
+        if "error" in item:
+            result = {"error": item["error"]}
+        else:
+            result = dict(item["outputs"])
+        seconds = item.get("seconds") or [float("nan")]
+        result["seconds"] = float(seconds[-1])
+        result["rss_kb"] = rss_kb
+        results.append(result)
+    return signatures, results
+
+
+def run_jobs(loader, jobs, binary=None):
+    if loader == "cpp":
+        tf = None
+    else:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import tensorflow as tf
+    answers = []
+    for saved_model_dir, requests in jobs:
+        start = time.perf_counter()
+        rss_before = peak_rss_kb()
+        if loader == "saved_model":
+            signatures, results = run_saved_model(tf, saved_model_dir, requests)
+        elif loader == "tf1":
+            signatures, results = run_tf1(tf, saved_model_dir, requests)
+        else:
+            signatures, results = run_cpp(binary, saved_model_dir, requests)
+        answers.append(
             {
                 "signatures": signatures,
                 "results": results,
-                "blocked_attempts": attempts,
-                "loaded_modules": loaded_modules,
-                "keras_importable": keras_is_importable(),
-            },
-            f,
+                "rss_kb_before": rss_before,
+                "seconds": time.perf_counter() - start,
+            }
         )
+    return answers
+
+
+def process_fields():
+    loaded_modules = sorted(
+        m for m in sys.modules if m.split(".")[0] in BLOCKED
+    )
+    return {
+        "blocked_attempts": attempts,
+        "loaded_modules": loaded_modules,
+        "keras_importable": keras_is_importable(),
+        "peak_rss_kb": peak_rss_kb(),
+    }
+
+
+def main(argv):
+    hide_keras()
+    assert not keras_is_importable()
+    if argv[0] != "--loader":
+        saved_model_dir, requests_path, out_path = argv[:3]
+        with open(requests_path, "rb") as f:
+            requests = pickle.load(f)
+        (answer,) = run_jobs("saved_model", [(saved_model_dir, requests)])
+        for result in answer["results"]:
+            result.pop("seconds")
+            result.pop("rss_kb")
+        out = {
+            "signatures": answer["signatures"],
+            "results": answer["results"],
+        }
+    else:
+        loader = argv[1]
+        if loader not in LOADERS:
+            raise SystemExit(f"--loader must be one of {LOADERS}: {loader}")
+        binary = None
+        if argv[2] == "--binary":
+            binary, argv = argv[3], argv[4:]
+        else:
+            argv = argv[2:]
+        jobs_path, out_path = argv[:2]
+        with open(jobs_path, "rb") as f:
+            jobs = pickle.load(f)
+        out = {"jobs": run_jobs(loader, jobs, binary), "loader": loader}
+    out.update(process_fields())
+    with open(out_path, "wb") as f:
+        pickle.dump(out, f)
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(sys.argv[1:])
