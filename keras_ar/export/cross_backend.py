@@ -40,13 +40,12 @@ def export_in_tensorflow(model, filepath, timeout=1800, **options):
 
     Example:
 
-    >>> import os
-    >>> os.environ["KERAS_BACKEND"] = "jax"  # before importing keras
     >>> from keras_ar.models import NADE
-    >>> from keras_ar.export import export_saved_model
-    >>> export_saved_model(NADE((4,), hidden_units=2), "/tmp/nade_jax",
-    ...                    verbose=False)  # runs export_in_tensorflow
-    '/tmp/nade_jax'
+    >>> export_in_tensorflow(NADE((4,), hidden_units=2), "nade_tf",
+    ...                      verbose=False)
+    'nade_tf'
+
+    Under `KERAS_BACKEND=jax`, `export_saved_model` calls this itself.
     """
     filepath = str(filepath)
     with tempfile.TemporaryDirectory() as workdir:

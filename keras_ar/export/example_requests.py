@@ -128,7 +128,7 @@ def read_example_requests(saved_model_dir):
 
     >>> from keras_ar.export import export_saved_model
     >>> from keras_ar.models import NADE
-    >>> path = export_saved_model(NADE((4,), hidden_units=2), "/tmp/nade",
+    >>> path = export_saved_model(NADE((4,), hidden_units=2), "nade",
     ...                           verbose=False)
     >>> read_example_requests(path)["sample"]["num_samples"]
     array(2, dtype=int32)
