@@ -13,17 +13,21 @@ signatures are timed at batch 1 and 64 (`num_samples` for `sample`):
   request parsing, no JSON; a TF Serving server adds its RPC on top);
 - keras_ar: the same calls in Python on the model, `model.log_prob(x)`
   and `model.sample(n, seed=1)` (NumPy in, NumPy out; a warm-up call
-  first, which traces and compiles);
+  first, which traces and compiles); `model.sample` compiles its loop
+  with XLA on TensorFlow, which TF Serving cannot run, so `sample` is
+  also timed with `model.jit_generation = False` ("no-XLA"): the loop
+  the SavedModel runs;
 - SavedModel in Python: `tf.saved_model.load(path).signatures[...]`,
   tensors in, `.numpy()` out.
 
 Reported: median milliseconds per call and examples/s (batch / median),
-with the ratio C++ / keras_ar of the medians (below 1: the C++ loader is
-faster). The three run turn about (`--rounds`, each with its warm-up) so
-that they see the same load on a shared machine. As a check, the C++
-`log_prob` is compared with `model.log_prob` (largest relative
-difference) and the C++ samples with `model.sample(n, seed=1)` (seed
-`[1, 0]`: equal for these discrete heads).
+with the ratios C++ / keras_ar and C++ / keras_ar no-XLA of the medians
+(below 1: the C++ loader is faster). The sides run turn about
+(`--rounds`, each with its own warm-up) so that they see the same load
+on a shared machine. As a check, the C++ `log_prob` is compared with
+`model.log_prob` (largest relative difference) and the C++ samples with
+`model.sample(n, seed=1)` (seed `[1, 0]`: equal for these discrete
+heads).
 
 Run:
     python benchmarks/serving.py            # ~5 min on 2 shared CPU cores
@@ -149,7 +153,7 @@ def timed(function, repeats):
 
 
 def python_calls(model, loaded, requests):
-    """Per `(call, batch)`: the keras_ar call and the SavedModel call."""
+    """Per `(call, batch)`: `{side: function}` of the Python calls."""
     import tensorflow as tf
 
     calls = {}
@@ -161,19 +165,31 @@ def python_calls(model, loaded, requests):
             return {k: v.numpy() for k, v in function(**tensors).items()}
 
         if call == "log_prob":
+            calls[(call, batch)] = {
+                "keras_ar": lambda x=inputs["x"]: model.log_prob(x),
+                "saved_model": saved,
+            }
+            continue
+        extra = {}
+        if "length" in inputs:
+            extra["length"] = int(inputs["length"])
 
-            def keras_ar(x=inputs["x"]):
-                return model.log_prob(x)
+        def keras_ar(n=batch, extra=extra):
+            return model.sample(n, seed=SEED, **extra)
 
-        else:
-            extra = {}
-            if "length" in inputs:
-                extra["length"] = int(inputs["length"])
-
-            def keras_ar(n=batch, extra=extra):
+        def keras_ar_no_xla(n=batch, extra=extra):
+            # The loop the SavedModel runs: TF Serving has no XLA.
+            model.jit_generation = False
+            try:
                 return model.sample(n, seed=SEED, **extra)
+            finally:
+                model.jit_generation = None
 
-        calls[(call, batch)] = (keras_ar, saved)
+        calls[(call, batch)] = {
+            "keras_ar": keras_ar,
+            "keras_ar_no_xla": keras_ar_no_xla,
+            "saved_model": saved,
+        }
     return calls
 
 
@@ -215,9 +231,7 @@ def run_model(name, args, binary, workdir):
     loaded = tf.saved_model.load(path)
     calls = python_calls(model, loaded, requests)
     keys = list(requests)
-    seconds = {
-        key: {"cpp": [], "keras_ar": [], "saved_model": []} for key in keys
-    }
+    seconds = {key: {"cpp": []} for key in keys}
     outputs = {}
     for _ in range(args.rounds):
         answer = serving_check.run_loader(
@@ -229,9 +243,9 @@ def run_model(name, args, binary, workdir):
             seconds[key]["cpp"] += result["seconds"]
             outputs[key] = result["outputs"]
         for key in keys:
-            keras_ar, saved = calls[key]
-            seconds[key]["keras_ar"] += timed(keras_ar, args.repeats)
-            seconds[key]["saved_model"] += timed(saved, args.repeats)
+            for side, function in calls[key].items():
+                times = timed(function, args.repeats)
+                seconds[key][side] = seconds[key].get(side, []) + times
     rows = []
     for (call, batch), times in seconds.items():
         row = {"model": name, "call": call, "batch": batch}
@@ -241,6 +255,10 @@ def run_model(name, args, binary, workdir):
             row[f"{side}_examples_per_second"] = batch / median
             row[f"{side}_seconds"] = values
         row["ratio_cpp_over_keras_ar"] = row["cpp_ms"] / row["keras_ar_ms"]
+        if "keras_ar_no_xla_ms" in row:
+            row["ratio_cpp_over_keras_ar_no_xla"] = (
+                row["cpp_ms"] / row["keras_ar_no_xla_ms"]
+            )
         row["ratio_saved_model_over_keras_ar"] = (
             row["saved_model_ms"] / row["keras_ar_ms"]
         )
@@ -257,18 +275,23 @@ def run_model(name, args, binary, workdir):
 
 def print_table(rows):
     print(
-        "| model | call | batch | C++ ms | keras_ar ms | SavedModel (Python) "
-        "ms | C++ ex/s | keras_ar ex/s | C++ / keras_ar |"
+        "| model | call | batch | C++ ms | keras_ar ms | keras_ar no-XLA ms "
+        "| SavedModel (Python) ms | C++ ex/s | keras_ar ex/s | C++ / keras_ar "
+        "| C++ / no-XLA |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
+        no_xla = r.get("keras_ar_no_xla_ms")
+        no_xla_ratio = r.get("ratio_cpp_over_keras_ar_no_xla")
         print(
             f"| {r['model']} | {r['call']} | {r['batch']} | "
             f"{r['cpp_ms']:.2f} | {r['keras_ar_ms']:.2f} | "
+            f"{'-' if no_xla is None else f'{no_xla:.2f}'} | "
             f"{r['saved_model_ms']:.2f} | "
             f"{r['cpp_examples_per_second']:,.0f} | "
             f"{r['keras_ar_examples_per_second']:,.0f} | "
-            f"{r['ratio_cpp_over_keras_ar']:.2f}x |",
+            f"{r['ratio_cpp_over_keras_ar']:.2f}x | "
+            f"{'-' if no_xla_ratio is None else f'{no_xla_ratio:.2f}x'} |",
             flush=True,
         )
 
