@@ -37,7 +37,12 @@ def existing_versions(model_dir):
 
 
 def export_for_serving(
-    model, base_path="saved_models", name=None, version=None, verbose=False
+    model,
+    base_path="saved_models",
+    name=None,
+    version=None,
+    verbose=False,
+    **export_options,
 ):
     """Exports `model` as a new version under a TF Serving base path.
 
@@ -55,6 +60,8 @@ def export_for_serving(
             version (1 for a new model). An existing version is never
             overwritten.
         verbose: print the endpoints written.
+        **export_options: `export_saved_model` limits (`max_num_samples`,
+            `max_batch_size`, `max_length`).
 
     Returns:
         The version directory, `base_path/NAME/VERSION`, which holds
@@ -96,7 +103,7 @@ def export_for_serving(
     os.makedirs(model_dir, exist_ok=True)
     staging = os.path.join(model_dir, f".tmp-{version}-{uuid.uuid4().hex}")
     try:
-        export_saved_model(model, staging, verbose=verbose)
+        export_saved_model(model, staging, verbose=verbose, **export_options)
         os.rename(staging, target)
     finally:
         if os.path.exists(staging):

@@ -267,9 +267,11 @@ class AutoregressiveModel(LikelihoodTraining, GenerationProtocol, keras.Model):
         return is_anomaly(self, x, threshold, **kwargs)
 
     def export(self, filepath, format="tf_saved_model", verbose=True, **kwargs):
-        """Writes a SavedModel with `log_prob` (serving default), `sample`
-        and `complete` signatures (`keras_ar.export.export_saved_model`);
-        other formats go to `keras.Model.export`."""
+        """Writes a SavedModel with a signature per task (`log_prob` as
+        the serving default, `sample`, `complete`, `anomaly_score`, ...:
+        `keras_ar.export.export_saved_model`, whose limits such as
+        `max_num_samples` pass through `**kwargs`); other formats go to
+        `keras.Model.export`."""
         if format != "tf_saved_model":
             return super().export(filepath, format=format, verbose=verbose)
         from keras_ar.export import export_saved_model
