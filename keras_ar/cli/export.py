@@ -96,6 +96,7 @@ def add_models_config_arguments(parser):
 def run(args):
     from keras_ar.cli.common import load_model
     from keras_ar.export import export_for_serving
+    from keras_ar.export.example_requests import read_limits
 
     if not os.path.isfile(args.model_path):
         raise ValueError(
@@ -117,6 +118,8 @@ def run(args):
     echo(f"wrote {path}")
     for line in signature_lines(path):
         echo(line)
+    limits = read_limits(path)
+    echo("  limits: " + ", ".join(f"{k}={v}" for k, v in limits.items()))
     return 0
 
 
