@@ -57,7 +57,8 @@ def provenance():
             git + ["rev-parse", "HEAD"], capture_output=True, text=True
         ).stdout.strip()
         info["repo_dirty_files"] = subprocess.run(
-            git + ["status", "--porcelain", "--", "keras_ar"],
+            # Paths after `--` are relative to `-C`: this folder.
+            git + ["status", "--porcelain", "--", "../keras_ar"],
             capture_output=True,
             text=True,
         ).stdout.count("\n")
