@@ -20,6 +20,7 @@ process; the tensors themselves are built from NumPy by hand
 (`tensor_content` bytes), without `tf.make_tensor_proto`.
 """
 
+import contextlib
 import functools
 import operator
 
@@ -271,6 +272,7 @@ def predict(
     signature_name="serving_default",
     version=None,
     timeout=10.0,
+    channel=None,
 ):
     """Calls a signature of a served model over gRPC.
 
@@ -281,6 +283,9 @@ def predict(
         signature_name: signature name (`"serving_default"`, `"sample"`...).
         version: int version, or `None` for the latest.
         timeout: seconds to wait for the answer.
+        channel: an open `grpc.Channel` to reuse for many calls (see
+            `open_channel`; `target` is then ignored); by default a
+            channel is opened and closed for this call.
 
     Returns:
         A dict `output name -> np.ndarray`.
@@ -301,14 +306,38 @@ def predict(
     """
     grpc, _, service, _ = _apis()
     request = build_predict_request(model_name, inputs, signature_name, version)
-    options = [
-        ("grpc.max_send_message_length", -1),
-        ("grpc.max_receive_message_length", -1),
-    ]
-    with grpc.insecure_channel(target, options=options) as channel:
+    with contextlib.ExitStack() as stack:
+        if channel is None:
+            channel = stack.enter_context(open_channel(target))
         stub = service.PredictionServiceStub(channel)
         try:
             response = stub.Predict(request, timeout=timeout)
         except grpc.RpcError as error:
             raise ServingError(error.code().name, error.details()) from None
     return parse_predict_response(response)
+
+
+def open_channel(target):
+    """An insecure gRPC channel to a server, without message size limits
+    (large `sample` answers); use it as a context manager.
+
+    Args:
+        target: the server's gRPC address, e.g. `"localhost:8500"`.
+
+    Returns:
+        A `grpc.Channel`.
+
+    Example (many calls on one connection):
+
+        with open_channel("localhost:8500") as channel:
+            for seed in range(10):
+                predict(None, "nade", {"num_samples": 2, "seed": [seed, 0],
+                                       "temperature": 1.0},
+                        signature_name="sample", channel=channel)
+    """
+    grpc = _apis()[0]
+    options = [
+        ("grpc.max_send_message_length", -1),
+        ("grpc.max_receive_message_length", -1),
+    ]
+    return grpc.insecure_channel(target, options=options)

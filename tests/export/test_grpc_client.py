@@ -320,6 +320,22 @@ def test_default_signature_and_version(served):
     assert served["service"].requests[-1].model_spec.version.value == 1
 
 
+def test_calls_on_one_open_channel(served):
+    inputs = served["examples"]["sample"]
+    direct = served["loaded"].signatures["sample"](
+        **{k: tf.constant(v) for k, v in inputs.items()}
+    )["samples"].numpy()
+    with grpc_client.open_channel(served["target"]) as channel:
+        for _ in range(2):
+            out = grpc_client.predict(
+                None, NAME, inputs, signature_name="sample", channel=channel
+            )
+            _assert_same_array(out["samples"], direct)
+        with pytest.raises(ServingError) as info:
+            grpc_client.predict(None, "other", inputs, channel=channel)
+        assert info.value.status == "NOT_FOUND"
+
+
 def test_errors_become_serving_errors_like_rest(served):
     target, url = served["target"], served["url"]
     bad_shape = {"x": np.zeros((2, 5), "float32")}
