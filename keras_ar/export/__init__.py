@@ -13,7 +13,7 @@
 - `client`: a standard-library REST client for TF Serving
   (`client.predict`, `client.build_request_body`); `grpc_client`: the same
   over gRPC (`tensorflow-serving-api`).
-- `models_config` / `write_models_config`: TF Serving's
+- `write_models_config` (module `models_config`): TF Serving's
   `--model_config_file` for several models and versions.
 - `serving_check`: loads a SavedModel with TF's C++ loader, as TF Serving
   does (import it explicitly; it needs g++).
@@ -31,12 +31,12 @@ Example:
 
 from keras_ar.export import client
 from keras_ar.export import grpc_client
+from keras_ar.export import models_config
 from keras_ar.export.client import ServingError
 from keras_ar.export.client import build_request_body
 from keras_ar.export.client import predict
 from keras_ar.export.example_requests import read_example_requests
 from keras_ar.export.example_requests import read_limits
-from keras_ar.export.models_config import models_config
 from keras_ar.export.models_config import write_models_config
 from keras_ar.export.saved_model import export_saved_model
 from keras_ar.export.saved_model import signature_names

@@ -19,7 +19,11 @@ import urllib.error
 import urllib.request
 
 #: The single output of keras_ar's one-output signatures.
-SINGLE_OUTPUTS = {"sample": "samples", "complete": "samples"}
+SINGLE_OUTPUTS = {
+    "sample": "samples",
+    "complete": "samples",
+    "anomaly_score": "anomaly_score",
+}
 
 
 class ServingError(RuntimeError):
