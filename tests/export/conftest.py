@@ -331,14 +331,15 @@ def run_every_loader(jobs, workdir, binary, timeout=300):
 
     Returns:
         `{loader: answer}`, each answer as written by the runner, with
-        `"wall_seconds"` (the process's run time) added.
+        `"wall_seconds"` (the process's run time) and `"stderr"` added.
     """
     import time
 
     jobs_path = os.path.join(workdir, "jobs.pkl")
     with open(jobs_path, "wb") as f:
         pickle.dump([(str(d), list(r)) for d, r in jobs], f)
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    # Log level 1 keeps TensorFlow's warnings, e.g. "ran out of memory".
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="1")
     processes = {}
     try:
         for loader in LOADERS:
@@ -364,6 +365,7 @@ def run_every_loader(jobs, workdir, binary, timeout=300):
             with open(out_path, "rb") as f:
                 answers[loader] = pickle.load(f)
             answers[loader]["wall_seconds"] = time.perf_counter() - start
+            answers[loader]["stderr"] = stderr
         return answers
     finally:
         for process, _, _ in processes.values():
@@ -373,10 +375,63 @@ def run_every_loader(jobs, workdir, binary, timeout=300):
 
 
 @pytest.fixture(scope="session")
-def every_loader(cpp_binary):
-    """`run_every_loader` with the compiled C++ loader."""
+def loader_answers(
+    request, tmp_path_factory, zoo, zoo_exports, zoo_inputs, cpp_binary
+):
+    """Every collected module's requests, answered by the three loaders in
+    ONE round (three processes, each loading every SavedModel once).
 
-    def run(jobs, workdir, timeout=300):
-        return run_every_loader(jobs, str(workdir), cpp_binary, timeout)
+    A test module takes part by defining `loader_requests(zoo, exports,
+    helpers)` -> `{model name: [(label, signature, inputs), ...]}`;
+    `helpers` is the `zoo_inputs` fixture. Requests run per model in
+    module order, then in list order.
 
-    return run
+    Returns:
+        `{"processes": {loader: the runner's process-wide answer},
+        module name: {model name: {"requests": [...], "signatures":
+        {loader: ...}, "results": {loader: {label: result}}}}}`.
+    """
+    modules = []
+    for item in request.session.items:
+        module = getattr(item, "module", None)
+        if hasattr(module, "loader_requests") and module not in modules:
+            modules.append(module)
+    requests = {
+        module.__name__: module.loader_requests(zoo, zoo_exports, zoo_inputs)
+        for module in modules
+    }
+    names = [name for name in zoo if any(name in r for r in requests.values())]
+    jobs = []
+    for name in names:
+        job = []
+        for per_model in requests.values():
+            job += [(sig, inputs) for _, sig, inputs in per_model.get(name, [])]
+        jobs.append((zoo_exports[name], job))
+    workdir = tmp_path_factory.mktemp("loaders")
+    out = run_every_loader(jobs, str(workdir), cpp_binary)
+    answers = {"processes": out}
+    for i, name in enumerate(names):
+        start = 0
+        for module_name, per_module in requests.items():
+            own = per_module.get(name, [])
+            labels = [label for label, _, _ in own]
+            answers.setdefault(module_name, {})[name] = {
+                "requests": own,
+                "signatures": {
+                    loader: out[loader]["jobs"][i]["signatures"]
+                    for loader in LOADERS
+                },
+                "results": {
+                    loader: dict(
+                        zip(
+                            labels,
+                            out[loader]["jobs"][i]["results"][
+                                start : start + len(own)
+                            ],
+                        )
+                    )
+                    for loader in LOADERS
+                },
+            }
+            start += len(own)
+    return answers

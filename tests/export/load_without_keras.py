@@ -30,7 +30,8 @@ process-wide fields. LOADER is one of:
   `serving_check` is loaded from its file, without importing keras_ar.
 
 SignatureDef keys starting with `__` (`__saved_model_init_op`, no
-signature) are left out. Every answer records `seconds` per request and the memory high-water mark:
+signature) are left out. Every answer records `seconds` per request and
+the memory high-water mark:
 `rss_kb` per request (VmHWM of this process after the request; for `cpp`
 the largest `ru_maxrss` of the loader processes so far).
 """
@@ -41,9 +42,14 @@ import os
 import pickle
 import resource
 import sys
+import tempfile
 import time
 
 BLOCKED = ("keras", "keras_ar", "tf_keras")
+#: Address-space cap of this process and the C++ loaders it starts: a
+#: request that tries to allocate beyond it fails (TensorFlow logs "ran
+#: out of memory") instead of taking the machine down.
+MEMORY_CAP_BYTES = 4 << 30
 LOADERS = ("saved_model", "tf1", "cpp")
 SERVING_CHECK = os.path.join(
     os.path.dirname(os.path.abspath(__file__)),
@@ -188,8 +194,27 @@ def run_cpp(binary, saved_model_dir, requests):
     )
     serving_check = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(serving_check)
-    answer = serving_check.run_loader(binary, saved_model_dir, requests)
+    # A request the C++ client cannot encode (float64) is answered here
+    # with the client's ValueError; the others go to the loader.
+    unsent = {}
+    for i, request in enumerate(requests):
+        try:
+            serving_check.format_requests([request])
+        except ValueError as error:
+            unsent[i] = _error(error)
+    sent = [r for i, r in enumerate(requests) if i not in unsent]
+    with tempfile.TemporaryDirectory() as workdir:
+        wrapper, log = _logging_wrapper(os.path.abspath(binary), workdir)
+        answer = serving_check.run_loader(wrapper, saved_model_dir, sent)
+        if os.path.exists(log):  # the loader's warnings, for the test
+            with open(log) as f:
+                sys.stderr.write(f.read())
     rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    answered = iter(answer["results"])
+    answer["results"] = [
+        unsent[i] if i in unsent else next(answered)
+        for i in range(len(requests))
+    ]
 
     def info_spec(info):
         shape = info["shape"]
@@ -212,11 +237,28 @@ def run_cpp(binary, saved_model_dir, requests):
             result = {"error": item["error"]}
         else:
             result = dict(item["outputs"])
+        # The loader times successful runs only: NaN for errors.
         seconds = item.get("seconds") or [float("nan")]
         result["seconds"] = float(seconds[-1])
         result["rss_kb"] = rss_kb
         results.append(result)
     return signatures, results
+
+
+def _logging_wrapper(binary, workdir):
+    """A script in `workdir` that runs `binary` with its warnings
+    (TensorFlow's log level 1, e.g. "ran out of memory") appended to
+    `workdir/cpp.log`: `run_loader` keeps the loader's stderr only when
+    it fails. Returns `(script, log)`."""
+    wrapper = os.path.join(workdir, "load_and_run.sh")
+    log = os.path.join(workdir, "cpp.log")
+    with open(wrapper, "w") as f:
+        f.write(
+            "#!/bin/sh\n"
+            f'TF_CPP_MIN_LOG_LEVEL=1 exec "{binary}" "$@" 2>>"{log}"\n'
+        )
+    os.chmod(wrapper, 0o755)
+    return wrapper, log
 
 
 def run_jobs(loader, jobs, binary=None):
@@ -259,6 +301,7 @@ def process_fields():
 
 
 def main(argv):
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP_BYTES,) * 2)
     hide_keras()
     assert not keras_is_importable()
     if argv[0] != "--loader":

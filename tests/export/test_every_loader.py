@@ -113,38 +113,25 @@ def example_requests(saved_model_dir, signatures):
     return [(f"example:{k}", k, v) for k, v in sorted(examples.items())]
 
 
-@pytest.fixture(scope="module")
-def answers(zoo, zoo_exports, zoo_inputs, every_loader, tmp_path_factory):
-    """Per model: the requests and each loader's answer to them."""
+def loader_requests(zoo, exports, helpers):
+    """This module's requests per model (see conftest's
+    `loader_answers`): its own ones and the export's examples."""
     requests = {}
     for name in MODELS:
         signatures = expected_signatures(zoo[name])
         requests[name] = own_requests(
-            zoo[name], signatures, zoo_inputs
-        ) + example_requests(zoo_exports[name], signatures)
-    jobs = [
-        (
-            zoo_exports[name],
-            [(sig, inputs) for _, sig, inputs in requests[name]],
-        )
-        for name in MODELS
-    ]
-    out = every_loader(jobs, tmp_path_factory.mktemp("every_loader"))
-    per_model = {}
-    for i, name in enumerate(MODELS):
-        labels = [label for label, _, _ in requests[name]]
-        per_model[name] = {
-            "requests": requests[name],
-            "signatures": {
-                loader: out[loader]["jobs"][i]["signatures"]
-                for loader in LOADERS
-            },
-            "results": {
-                loader: dict(zip(labels, out[loader]["jobs"][i]["results"]))
-                for loader in LOADERS
-            },
-        }
-    return {"models": per_model, "processes": out}
+            zoo[name], signatures, helpers
+        ) + example_requests(exports[name], signatures)
+    return requests
+
+
+@pytest.fixture(scope="module")
+def answers(loader_answers):
+    """Per model: the requests and each loader's answer to them."""
+    return {
+        "models": loader_answers[__name__],
+        "processes": loader_answers["processes"],
+    }
 
 
 def test_keras_is_not_importable_in_any_loader_process(answers, zoo_inputs):
