@@ -67,13 +67,6 @@ def replace(**changes):
     return change
 
 
-def without(name):
-    def change(inputs):
-        return {k: v for k, v in inputs.items() if k != name}
-
-    return change
-
-
 def at(index, value):
     """`x` with one value replaced."""
 
@@ -92,12 +85,10 @@ def rows(n):
         out = dict(inputs)
         for name, value in inputs.items():
             value = np.asarray(value)
-            if name in ("seed",) or value.ndim == 0:
-                continue
-            if name == "quantiles":
-                continue
-            reps = -(-n // len(value)) if len(value) else 0
-            out[name] = np.concatenate([value] * max(reps, 1))[:n]
+            if value.ndim == 0 or name in ("seed", "quantiles"):
+                continue  # not batched
+            reps = max(-(-n // len(value)), 1)
+            out[name] = np.concatenate([value] * reps)[:n]
         return out
 
     return change
@@ -493,4 +484,5 @@ def test_memory_stays_bounded(answers, loader_answers, loader):
     # The runner caps its address space (and its C++ loaders'): a request
     # that tried to allocate beyond the cap shows in TensorFlow's log.
     log = loader_answers["processes"][loader]["stderr"]
-    assert "ran out of memory" not in log, log[-3000:]
+    failed = [line for line in log.splitlines() if "OOM when" in line]
+    assert "ran out of memory" not in log, "\n".join(failed)

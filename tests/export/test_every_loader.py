@@ -22,12 +22,9 @@ CONDITION_INPUTS = ("condition", "local_condition")
 
 def expected_signatures(model):
     """The signature keys the export writes for `model`."""
-    from keras_ar.export import saved_model
+    from keras_ar.export.saved_model import signature_names
 
-    names = getattr(saved_model, "signature_names", None)
-    if names is None:  # before the serving work landed
-        names = lambda model: saved_model.SIGNATURES  # noqa: E731
-    return set(names(model)) | {"serving_default"}
+    return set(signature_names(model)) | {"serving_default"}
 
 
 def own_requests(model, signatures, helpers):
@@ -103,10 +100,8 @@ def own_requests(model, signatures, helpers):
 def example_requests(saved_model_dir, signatures):
     """The export's own example requests (and `serving_default` with the
     `log_prob` example), labelled `example:<signature>`."""
-    try:
-        from keras_ar.export.example_requests import read_example_requests
-    except ImportError:  # before the serving work landed
-        return []
+    from keras_ar.export.example_requests import read_example_requests
+
     examples = read_example_requests(saved_model_dir)
     assert set(examples) | {"serving_default"} == signatures
     examples["serving_default"] = examples["log_prob"]
