@@ -66,8 +66,13 @@ def complete(model, tf, limits, x, known_mask, seed, temperature, parts):
     )
     (known_mask,) = graph_checks.after(tf, [same], known_mask)
     x = request_checks.checked_events(
-        tf, model, x, limits, where=known_mask, batch=batch
+        tf, model, x, limits, batch=batch, check_values=False
     )
+    for axis in range(2 if model.variable_length else 1):
+        size = tf.shape(x)[axis]
+        known_mask = request_checks.fit_axis(tf, known_mask, axis, size)
+    values = graph_checks.value_checks(tf, model.head, x, "x", where=known_mask)
+    x, known_mask = graph_checks.after(tf, values, x, known_mask)
     # Values at unknown positions are never read before they are sampled,
     # but a NaN there would still leak through the zero weights of masked
     # kernels: clear them.
@@ -103,11 +108,15 @@ def forecast(
         tf, num_paths, "num_paths", 1, limits.max_num_samples,
         " (max_num_samples, chosen at export)",
     )  # fmt: skip
-    batch = tf.shape(context)[0]
-    request_checks.checked_at_most(
+    batch = request_checks.checked_at_most(
+        tf, tf.shape(context)[0], limits.max_num_samples,
+        "The series in `context` (max_num_samples, chosen at export)",
+    )  # fmt: skip
+    rows = request_checks.checked_at_most(
         tf, batch * num_paths, limits.max_num_samples,
         "Series x `num_paths` (max_num_samples, chosen at export)",
     )  # fmt: skip
+    num_paths = tf.where(batch > 0, rows // tf.maximum(batch, 1), num_paths)
     local = model.condition_spec.part("local_condition") is not None
     field = getattr(model, "receptive_field", None)
     if model.variable_length and not local and field is not None:
@@ -116,12 +125,13 @@ def forecast(
     if model.variable_length:
         room, why = limits.max_length, "max_length, chosen at export"
     else:
-        room, why = int(model.event_shape[0]), "the model's sequence length"
-    steps = request_checks.checked_scalar(tf, steps, "steps", 1, None)
-    request_checks.checked_at_most(
+        room, why = int(model.event_shape[0]), "the event length of the model"
+    steps = request_checks.checked_scalar(
+        tf, steps, "steps", 1, room, f" ({why})"
+    )
+    total = request_checks.checked_at_most(
         tf, known_steps + steps, room, f"Context + `steps` ({why})"
     )
-    total = known_steps + steps
     length = total if model.variable_length else int(model.event_shape[0])
     condition = request_checks.checked_condition(
         tf, model, parts, batch, length

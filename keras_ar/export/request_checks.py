@@ -33,6 +33,15 @@ def describe_shape(shape):
 def checked_shape(tf, value, name, expected):
     """`value` after checking its rank and sizes, with a static shape.
 
+    TensorFlow specializes a loaded signature on the fed shapes when it
+    first runs it, and a shape conflict found then (e.g. a `(3,)` seed
+    reaching an op that wants `(2,)`) fails before any assertion runs,
+    with an internal message. So the checked value is also coerced to the
+    expected rank and sizes by ops that accept any input (flatten, pad,
+    cut, reshape): no later op can meet a conflicting shape, and the
+    assertion, on which the coerced value depends, is what a bad request
+    meets.
+
     Args:
         tf: the `tensorflow` module.
         value: a tensor of unknown shape.
@@ -56,7 +65,7 @@ def checked_shape(tf, value, name, expected):
     rank = len(expected)
     shape = tf.shape(value)
     # Padded so that the slice exists whatever the received rank is.
-    padded = tf.concat([shape, tf.fill([rank], -1)], 0)[:rank]
+    padded = tf.concat([shape, tf.ones([rank], tf.int32)], 0)[:rank]
     ok = tf.equal(tf.rank(value), rank)
     for i, size in enumerate(expected):
         if size is not None:
@@ -70,11 +79,34 @@ def checked_shape(tf, value, name, expected):
         ],
         summarize=16,
     )
-    # A wrong rank or size stops at the assertion or, where TensorFlow
-    # knows the fed shape while optimizing (eager calls of a loaded
-    # signature), at `EnsureShape`, whose message also names both shapes.
     with tf.control_dependencies([check]):
-        return tf.ensure_shape(value, expected)
+        flat = tf.reshape(value, [-1])
+    dims = [
+        padded[i] if size is None else size for i, size in enumerate(expected)
+    ]
+    if rank == 0:
+        return tf.concat([flat, tf.zeros([1], flat.dtype)], 0)[0]
+    inner = 1
+    for size in dims[1:]:
+        inner = inner * size
+    if expected[0] is None:
+        dims[0] = tf.size(flat) // tf.maximum(inner, 1)
+    total = dims[0] * inner
+    flat = tf.concat([flat, tf.zeros([total], flat.dtype)], 0)[:total]
+    return tf.reshape(flat, tf.stack(dims))
+
+
+def fit_axis(tf, value, axis, size):
+    """`value` padded with zeros or cut to `size` along `axis`: a checked
+    input made to agree with another one's size (see `checked_shape`)."""
+    rank = len(value.shape)
+    extra = tf.maximum(size - tf.shape(value)[axis], 0)
+    pad = [[0, 0]] * rank
+    pad[axis] = [0, extra]
+    value = tf.pad(value, pad)
+    index = [slice(None)] * rank
+    index[axis] = slice(0, size)
+    return value[tuple(index)]
 
 
 def checked_scalar(tf, value, name, low, high, note=""):
@@ -128,7 +160,9 @@ def event_shape_pattern(model):
     return (None,) + event
 
 
-def checked_events(tf, model, x, limits, name="x", where=None, batch=None):
+def checked_events(
+    tf, model, x, limits, name="x", batch=None, check_values=True
+):
     """Events checked for shape, batch bound, length bound and values.
 
     Args:
@@ -137,10 +171,10 @@ def checked_events(tf, model, x, limits, name="x", where=None, batch=None):
         x: float tensor of unknown shape.
         limits: the export's `ServingLimits`.
         name: the input's name.
-        where: optional bool tensor like `x`: only these values are
-            value-checked (`complete`).
         batch: `(bound, what)`: the bound on the batch and the limit's
             name; default `max_batch_size`.
+        check_values: also check the values (`complete` checks only the
+            known ones itself).
 
     Returns:
         `x` with a static event shape.
@@ -165,7 +199,8 @@ def checked_events(tf, model, x, limits, name="x", where=None, batch=None):
                 [f"`{name}` needs at least 1 time step. Received:", length],
             )
         )
-    checks += graph_checks.value_checks(tf, model.head, x, name, where=where)
+    if check_values:
+        checks += graph_checks.value_checks(tf, model.head, x, name)
     (x,) = graph_checks.after(tf, checks, x)
     return x
 
@@ -193,4 +228,14 @@ def checked_condition(tf, model, parts, batch_size, length):
         condition[part.name] = checked_shape(tf, value, part.name, pattern)
     checks = spec.graph_checks(tf, condition, batch_size, length)
     values = graph_checks.after(tf, checks, *condition.values())
-    return dict(zip(condition, values))
+    condition = {}
+    for part, value in zip(spec.parts, values):
+        value = fit_axis(tf, value, 0, batch_size)
+        if part.name == "local_condition":
+            factor = part.upsample_factor
+            frames = (length + factor - 1) // factor
+            value = fit_axis(
+                tf, value, 1, tf.maximum(tf.shape(value)[1], frames)
+            )
+        condition[part.name] = value
+    return condition

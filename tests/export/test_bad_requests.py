@@ -340,8 +340,18 @@ BAD_REQUESTS = [
         "forecast",
         replace(steps=np.int32(HUGE)),
         Refused(
-            "`steps` (max_length, chosen at export) must be <= 48",
-            str(HUGE + 3),
+            "`steps` must be in [1, 48] (max_length, chosen at export)",
+            str(HUGE),
+        ),
+    ),
+    (
+        "context_and_steps_past_the_event",
+        "made",
+        "forecast",
+        replace(steps=np.int32(4)),
+        Refused(
+            "Context + `steps` (the event length of the model) must be <= 6",
+            "[7]",
         ),
     ),
     (
