@@ -7,6 +7,10 @@ afterwards. Empty batches give empty results."""
 import numpy as np
 import pytest
 
+#: One worker runs both files under `pytest -n 2 --dist loadgroup`, so the
+#: exports and the three loader processes they share run once.
+pytestmark = pytest.mark.xdist_group("export_loaders")
+
 LOADERS = ("saved_model", "tf1", "cpp")
 MODELS = ("pixelcnn", "wavenet", "made")
 SEED = 5

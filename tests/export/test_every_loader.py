@@ -10,6 +10,10 @@ import pytest
 
 from keras_ar.tasks import forecast
 
+#: One worker runs both files under `pytest -n 2 --dist loadgroup`, so the
+#: exports and the three loader processes they share run once.
+pytestmark = pytest.mark.xdist_group("export_loaders")
+
 MODELS = ["pixelcnn", "gated", "pixelrnn", "wavenet", "made", "nade"]
 SEED = 11
 RTOL = 1e-5
