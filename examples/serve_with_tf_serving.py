@@ -5,8 +5,9 @@ Run: python examples/serve_with_tf_serving.py --epochs 2 --check
 Writes a new version under saved_models/digits_pixelcnn/ (TF Serving's
 BASE/NAME/VERSION layout), optionally checks it with TF's C++ SavedModel
 loader (the one TF Serving uses; --check, needs g++), and prints how to
-serve and query it. With --url (a running TF Serving, e.g. the docker
-command printed), it also asks the server for samples and log-likelihoods.
+serve and query it. With --url (a running TF Serving's REST port, e.g. the
+docker command printed) and/or --grpc (its gRPC port, e.g. localhost:8500),
+it also asks the server for samples and log-likelihoods.
 """
 
 import argparse
@@ -30,6 +31,7 @@ def main():
     parser.add_argument("--base-path", default="saved_models")
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--url", help="e.g. http://localhost:8501")
+    parser.add_argument("--grpc", help="e.g. localhost:8500")
     args = parser.parse_args()
     keras.utils.set_random_seed(0)
 
@@ -75,7 +77,7 @@ def main():
     print(
         "\nServe it:\n"
         f"  docker run -p 8501:8501 -v {base}/{NAME}:/models/{NAME} "
-        f"-e MODEL_NAME={NAME} tensorflow/serving\n"
+        f"-p 8500:8500 -e MODEL_NAME={NAME} tensorflow/serving\n"
         "Sample two digits (a 3 and a 7):\n"
         f"  curl -d '{json.dumps(client.build_request_body('sample', sample_inputs))}' "  # noqa: E501
         f"localhost:8501/v1/models/{NAME}:predict"
@@ -91,6 +93,13 @@ def main():
         )
         print("samples from the server:", np.asarray(out["samples"])[..., 0])
         print("log_prob from the server:", scores["log_prob"])
+    if args.grpc:
+        from keras_ar.export import grpc_client
+
+        out = grpc_client.predict(
+            args.grpc, NAME, sample_inputs, signature_name="sample"
+        )
+        print("samples over gRPC:", out["samples"][..., 0])
 
 
 if __name__ == "__main__":
