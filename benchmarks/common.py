@@ -4,6 +4,7 @@ The scripts run as `python benchmarks/NAME.py`, so this folder is on
 `sys.path` and they import it as `common`.
 """
 
+import json
 import os
 import platform
 import subprocess
@@ -88,3 +89,15 @@ def finish_machine(results):
     """Records the machine's load at the end of the run in `results`."""
     results["machine"]["load_average_end"] = os.getloadavg()
     results["machine"]["uptime_end"] = uptime()
+
+
+def write_results(results, name):
+    """Ends the run: `finish_machine`, then writes
+    `benchmarks/results/NAME.json` and prints its path."""
+    finish_machine(results)
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    path = os.path.join(HERE, "results", name + ".json")
+    with open(path, "w") as f:
+        json.dump(results, f, indent=2, default=float)
+    print(f"\nwrote {path}")
+    return path

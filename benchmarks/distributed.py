@@ -34,9 +34,8 @@ import statistics
 import sys
 import time
 
-from common import HERE
-from common import finish_machine
 from common import results_header
+from common import write_results
 
 MODELS = ("pixelcnn", "made")
 #: (backend, label, strategy, processes, cpu_devices, baseline label)
@@ -284,13 +283,8 @@ def main(argv=None):
     add_ratios(rows)
     results["rows"] = rows
     print_table(rows)
-    finish_machine(results)
     name = "distributed_quick" if args.quick else "distributed"
-    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    path = os.path.join(HERE, "results", name + ".json")
-    with open(path, "w") as f:
-        json.dump(results, f, indent=2, default=float)
-    print(f"\nwrote {path}")
+    write_results(results, name)
     return 0
 
 

@@ -45,8 +45,8 @@ import sys
 import time
 
 import numpy as np
-from common import finish_machine
 from common import results_header
+from common import write_results
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LN2 = math.log(2.0)
@@ -461,11 +461,7 @@ def main(argv=None):
     if "forecast" in sections:
         results["forecast"] = bench_forecast(args)
         print_forecast(results["forecast"])
-    finish_machine(results)
-    path = os.path.join(HERE, "results", name + ".json")
-    with open(path, "w") as f:
-        json.dump(results, f, indent=2, default=float)
-    print(f"\nwrote {path}")
+    write_results(results, name)
     return 0
 
 
