@@ -37,7 +37,6 @@ Writes benchmarks/results/serving.json (`--quick`: serving_quick.json).
 """
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -45,9 +44,8 @@ import tempfile
 import time
 
 import numpy as np
-from common import HERE
-from common import finish_machine
 from common import results_header
+from common import write_results
 
 MODELS = ("pixelcnn", "gated_pixelcnn", "pixelrnn", "wavenet", "made", "nade")
 CALLS = ("log_prob", "sample")
@@ -329,13 +327,8 @@ def main(argv=None):
     for name, info in models.items():
         checks = {k: v for k, v in info.items() if k.startswith(("log", "sam"))}
         print(f"{name}: {info['parameters']:,} parameters, {checks}")
-    finish_machine(results)
     name = "serving_quick" if args.quick else "serving"
-    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    path = os.path.join(HERE, "results", name + ".json")
-    with open(path, "w") as f:
-        json.dump(results, f, indent=2, default=float)
-    print(f"\nwrote {path}")
+    write_results(results, name)
     return 0
 
 
