@@ -140,6 +140,8 @@ def signature_lines(saved_model_dir):
     signatures = saved_model.meta_graphs[0].signature_def
     lines = []
     for name in sorted(signatures):
+        if name.startswith("__"):  # TF's own init op, not served
+            continue
         signature = signatures[name]
         inputs = ", ".join(sorted(signature.inputs))
         outputs = ", ".join(sorted(signature.outputs))

@@ -96,6 +96,8 @@ def test_export_writes_versions_1_then_2(saved, tmp_path):
     assert "  signature log_prob: x -> bits_per_dim, log_prob" in lines
     assert "  signature serving_default: x -> bits_per_dim, log_prob" in lines
     assert any(line.startswith("  signature sample: ") for line in lines)
+    # TF's own init op is not a served signature.
+    assert not any("__saved_model_init_op" in line for line in lines)
     assert lines[-1] == (
         "  limits: max_num_samples=256, max_batch_size=4096, max_length=None"
     )
