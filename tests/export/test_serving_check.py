@@ -51,8 +51,8 @@ def test_format_requests():
         "num_samples int32 0 3",
         "seed int32 1 2 1 0",
     ]
-    with pytest.raises(ValueError, match="float32, int32, int64 or bool"):
-        serving_check.format_requests([("s", {"x": np.zeros(2)})])
+    with pytest.raises(ValueError, match="float32, float64, int32, int64"):
+        serving_check.format_requests([("s", {"x": np.zeros(2, "uint8")})])
 
 
 @pytest.mark.parametrize("name", ["binary", "categorical"])

@@ -34,7 +34,7 @@ import sys
 import numpy as np
 
 SOURCE = os.path.join(os.path.dirname(__file__), "load_and_run.cc")
-_DTYPES = ("float32", "int32", "int64", "bool")
+_DTYPES = ("float32", "float64", "int32", "int64", "bool")
 
 
 def tensorflow_dir():
@@ -254,7 +254,7 @@ def _dtype_name(dtype):
     name = np.dtype(dtype).name
     if name not in _DTYPES:
         raise ValueError(
-            "The loader takes float32, int32, int64 or bool inputs. "
+            "The loader takes float32, float64, int32, int64 or bool inputs. "
             f"Received dtype {dtype}."
         )
     return name

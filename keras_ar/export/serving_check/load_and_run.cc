@@ -19,7 +19,7 @@
 //   NUM_REQUESTS
 //   then per request:  SIGNATURE_KEY NUM_INPUTS
 //   then per input:    ALIAS DTYPE RANK DIM... VALUE...
-// with DTYPE one of float32, int32, int64, bool (values 0/1).
+// with DTYPE one of float32, float64, int32, int64, bool (values 0/1).
 //
 // Output (stdout, one JSON object):
 //   {"signatures": {KEY: {"method_name": ..., "inputs": {ALIAS: {"dtype",
@@ -88,6 +88,7 @@ std::string DtypeName(DataType dtype) {
 
 bool ParseDtype(const std::string& name, DataType* dtype) {
   if (name == "float32") *dtype = tensorflow::DT_FLOAT;
+  else if (name == "float64") *dtype = tensorflow::DT_DOUBLE;
   else if (name == "int32") *dtype = tensorflow::DT_INT32;
   else if (name == "int64") *dtype = tensorflow::DT_INT64;
   else if (name == "bool") *dtype = tensorflow::DT_BOOL;
@@ -195,6 +196,12 @@ bool ReadTensor(std::istream& in, Tensor* tensor, std::string* error) {
       ok = static_cast<bool>(in >> token);
       char* end = nullptr;
       if (ok) tensor->flat<float>()(i) = std::strtof(token.c_str(), &end);
+      ok = ok && end != nullptr && *end == '\0' && !token.empty();
+    } else if (dtype == tensorflow::DT_DOUBLE) {
+      std::string token;
+      ok = static_cast<bool>(in >> token);
+      char* end = nullptr;
+      if (ok) tensor->flat<double>()(i) = std::strtod(token.c_str(), &end);
       ok = ok && end != nullptr && *end == '\0' && !token.empty();
     } else if (dtype == tensorflow::DT_INT32) {
       ok = static_cast<bool>(in >> tensor->flat<int32_t>()(i));
