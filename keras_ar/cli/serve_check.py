@@ -93,6 +93,9 @@ def integer_versions(model_dir):
 
     Example:
 
+    >>> for name in ("1", "2", "notes"):
+    ...     os.makedirs(os.path.join("saved_models", "nade", name),
+    ...                 exist_ok=True)
     >>> integer_versions("saved_models/nade")
     [1, 2]
     """
@@ -117,6 +120,9 @@ def version_dir(model_dir, version=None):
 
     Example:
 
+    >>> for name in ("1", "2"):
+    ...     os.makedirs(os.path.join("saved_models", "nade", name),
+    ...                 exist_ok=True)
     >>> version_dir("saved_models/nade")
     ('saved_models/nade/2', 2)
     """

@@ -64,15 +64,18 @@ def assert_export_matches(model, x, path, condition=None, seed=0):
         if model.head.is_discrete
         else lambda a, b: np.testing.assert_allclose(a, b, 1e-4, 1e-5)
     )
+    # Sequence models (WaveNet) take the length as a request input.
+    length = {"length": x.shape[1]} if model.variable_length else {}
     out = loaded.signatures["sample"](
         num_samples=tf.constant(len(x)),
         seed=tf.constant([seed, 0]),
         temperature=tf.constant(1.0),
+        **{k: tf.constant(v) for k, v in length.items()},
         **cond,
     )
     same(
         out["samples"].numpy(),
-        model.sample(len(x), condition=condition, seed=seed),
+        model.sample(len(x), condition=condition, seed=seed, **length),
     )
     known = np.random.default_rng(seed).random(x.shape) < 0.5
     out = loaded.signatures["complete"](
