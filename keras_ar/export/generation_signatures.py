@@ -219,21 +219,16 @@ def _generate(
         tf, temperature, "temperature", MIN_TEMPERATURE, None
     )
     batch = tf.shape(x)[0]
-    length = tf.shape(x)[1] if model.variable_length else None
+    length = request_checks.events_length(tf, model, x)
     if parts is not None:
-        condition_length = (
-            length if model.variable_length else int(model.event_shape[0])
-        )
         condition = request_checks.checked_condition(
-            tf, model, parts, batch, condition_length
+            tf, model, parts, batch, length
         )
     # Exactly what `keras.random.uniform(shape, seed=s)` draws on the
     # TensorFlow backend for the seed [s, 0] (`model.sample(seed=s)`).
-    shape = [batch] + [tf.shape(x)[i] for i in range(1, len(x.shape))]
-    if not model.variable_length:
-        shape = [batch] + [int(d) for d in model.event_shape]
+    shape = (batch, length) + tuple(int(d) for d in model.event_shape[1:])
     noise = tf.random.stateless_uniform(
-        model.generation_noise_shape(tuple(shape)),
+        model.generation_noise_shape(shape),
         seed=seed,
         minval=0.0,
         maxval=1.0,
@@ -257,22 +252,20 @@ def _generate_in_buffer(
     length = tf.shape(x)[1]
     size = limits.max_length
     tail = tuple(int(d) for d in model.event_shape[1:])
-    pad = [[0, 0], [0, size - length]] + [[0, 0]] * len(tail)
-    buffer_x = tf.ensure_shape(tf.pad(x, pad), (None, size) + tail)
-    buffer_known = tf.ensure_shape(tf.pad(known, pad), (None, size) + tail)
+
+    def in_buffer(value, axis_size, shape):
+        value = request_checks.fit_axis(tf, value, 1, axis_size)
+        return tf.ensure_shape(value, shape)
+
+    buffer_x = in_buffer(x, size, (None, size) + tail)
+    buffer_known = in_buffer(known, size, (None, size) + tail)
     noise_rows = model.generation_noise_shape((1, size) + tail)[1]
-    noise = tf.pad(
-        noise, [[0, 0], [0, noise_rows - tf.shape(noise)[1]], [0, 0]]
-    )
-    noise = tf.ensure_shape(noise, (None, noise_rows, noise.shape[-1]))
+    noise = in_buffer(noise, noise_rows, (None, noise_rows, noise.shape[-1]))
     if condition is not None and "local_condition" in condition:
-        local = condition["local_condition"]
         part = model.condition_spec.part("local_condition")
-        frames = part.frames(size)
-        local = tf.pad(
-            local,
-            [[0, 0], [0, tf.maximum(frames - tf.shape(local)[1], 0)], [0, 0]],
-        )[:, :frames]
+        local = request_checks.fit_axis(
+            tf, condition["local_condition"], 1, part.frames(size)
+        )
         condition = dict(condition, local_condition=local)
     sampler = Sampler(model)
     cache = sampler.build_cache(

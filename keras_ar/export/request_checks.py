@@ -205,6 +205,14 @@ def checked_events(
     return x
 
 
+def events_length(tf, model, x):
+    """Time steps of checked events `x` (the condition must cover them):
+    a tensor for `variable_length` models, else `event_shape[0]`."""
+    if model.variable_length:
+        return tf.shape(x)[1]
+    return int(model.event_shape[0])
+
+
 def checked_condition(tf, model, parts, batch_size, length):
     """The condition inputs as the model's dict, each checked for rank,
     sizes, batch, values (`condition_spec.graph_checks`).

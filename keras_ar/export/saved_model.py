@@ -254,11 +254,12 @@ def build_endpoints(model, tf, limits=None):
 
 def _log_prob(model, tf, limits, x, parts):
     x = request_checks.checked_events(tf, model, x, limits)
-    length = (
-        tf.shape(x)[1] if model.variable_length else int(model.event_shape[0])
-    )
     condition = request_checks.checked_condition(
-        tf, model, parts, tf.shape(x)[0], length
+        tf,
+        model,
+        parts,
+        tf.shape(x)[0],
+        request_checks.events_length(tf, model, x),
     )
     return model._log_prob_fn(x, condition)
 
