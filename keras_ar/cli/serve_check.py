@@ -10,9 +10,10 @@ of `Session::Run` in milliseconds, and `ok` or the error. The exit code
 is 1 if a signature fails or has no example request.
 
 This command imports neither Keras nor TensorFlow (only NumPy, json and
-subprocess): `keras_ar/export/__init__.py` imports Keras, so the two
-Keras-free modules it needs (`serving_check`, `example_requests`) are
-loaded from their files when `keras_ar.export` is not imported yet.
+subprocess): `keras_ar/export/__init__.py` imports Keras, so the three
+Keras-free modules it needs (`serving_check`, `example_requests`,
+`serving_layout`) are loaded from their files when `keras_ar.export` is
+not imported yet.
 
 Example:
 
@@ -78,36 +79,6 @@ def add_arguments(parser):
     parser.set_defaults(imports_keras=False)
 
 
-def integer_versions(model_dir):
-    """The integer version directories under `model_dir`, sorted.
-
-    The rule of `keras_ar.export.existing_versions` and of TF Serving
-    (other names are ignored), repeated here because `keras_ar.export`
-    imports Keras.
-
-    Args:
-        model_dir: `BASE/NAME`.
-
-    Returns:
-        A sorted list of ints.
-
-    Example:
-
-    >>> for name in ("1", "2", "notes"):
-    ...     os.makedirs(os.path.join("saved_models", "nade", name),
-    ...                 exist_ok=True)
-    >>> integer_versions("saved_models/nade")
-    [1, 2]
-    """
-    if not os.path.isdir(model_dir):
-        return []
-    return sorted(
-        int(name)
-        for name in os.listdir(model_dir)
-        if name.isdigit() and os.path.isdir(os.path.join(model_dir, name))
-    )
-
-
 def version_dir(model_dir, version=None):
     """The SavedModel directory TF Serving would serve.
 
@@ -134,7 +105,7 @@ def version_dir(model_dir, version=None):
                 f"drop --version. Received: --version {version}"
             )
         return model_dir, None
-    versions = integer_versions(model_dir)
+    versions = _keras_free_module("serving_layout").existing_versions(model_dir)
     if not versions:
         raise ValueError(
             f"Expected a SavedModel or a directory of integer versions "

@@ -4,7 +4,8 @@ import os
 import shutil
 import uuid
 
-from keras_ar.export.saved_model import export_saved_model
+# `export_saved_model` is imported when exporting: this module stays free
+# of Keras, so that `keras-ar serve-check` can use `existing_versions`.
 
 
 def existing_versions(model_dir):
@@ -103,7 +104,11 @@ def export_for_serving(
     os.makedirs(model_dir, exist_ok=True)
     staging = os.path.join(model_dir, f".tmp-{version}-{uuid.uuid4().hex}")
     try:
-        export_saved_model(model, staging, verbose=verbose, **export_options)
+        from keras_ar.export import saved_model
+
+        saved_model.export_saved_model(
+            model, staging, verbose=verbose, **export_options
+        )
         os.rename(staging, target)
     finally:
         if os.path.exists(staging):

@@ -200,9 +200,10 @@ def test_versions_follow_existing_versions(served):
     from keras_ar.export import existing_versions
 
     model_dir = str(served / "nade")
-    assert serve_check.integer_versions(model_dir) == [1, 2, 10]
-    assert serve_check.integer_versions(model_dir) == existing_versions(
-        model_dir
+    assert existing_versions(model_dir) == [1, 2, 10]
+    assert serve_check.version_dir(model_dir) == (
+        os.path.join(model_dir, "10"),
+        10,
     )
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from keras_ar.export import existing_versions
 from keras_ar.export import export_for_serving
-from keras_ar.export import serving_layout
+from keras_ar.export import saved_model
 
 
 def test_versions_increment_and_are_never_overwritten(models, tmp_path):
@@ -64,7 +64,7 @@ def test_failed_export_leaves_no_version(models, tmp_path, monkeypatch):
         open(os.path.join(path, "saved_model.pb"), "w").close()
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(serving_layout, "export_saved_model", failing_export)
+    monkeypatch.setattr(saved_model, "export_saved_model", failing_export)
     with pytest.raises(RuntimeError, match="disk full"):
         export_for_serving(models["binary"], tmp_path, name="m")
     assert os.listdir(tmp_path / "m") == []
