@@ -51,13 +51,31 @@ class DiscretizedLogisticMixture(DistributionHead):
     `tfd.MixtureSameFamily` of `tfd.QuantizedDistribution`s of logistics
     in value space.
 
-    References: Salimans et al., "PixelCNN++", ICLR 2017, section 2.1;
+    With `coupled=True` (PixelCNN++, section 2.2) the channels of a
+    position (R, G, B) share one mixture component and the mean of
+    channel `c` is shifted linearly by the earlier channels' values:
+    `mu_kc + sum_{j<c} tanh(alpha_kcj) y_j`. The backbone then emits
+    `K (1 + 2 C + C (C - 1) / 2)` features per position (`10 K` for RGB:
+    logits, then means and log-scales per channel, then the coefficients
+    `alpha` of the pairs (1, 0), (2, 0), (2, 1), ...), and
+    `call(features, values)` returns, for each channel, the exact
+    conditional mixture given the earlier channels of its position: the
+    weights become the posterior `pi_k prod_{j<c} P_k(x_j)` (normalised by
+    the softmax) and the means the coupled ones. These are ordinary
+    per-channel parameters `(..., C, 3 K)`, so `log_prob` sums to the
+    joint PixelCNN++ likelihood `log sum_k pi_k prod_c P_k(x_c)` and
+    sampling channel by channel draws from it.
+
+    References: Salimans et al., "PixelCNN++", ICLR 2017, sections 2.1-2.2;
     van den Oord et al., "Parallel WaveNet", 2017, section 2.2.
 
     Args:
         num_components: number of logistic components `K >= 1`.
         num_values: number of integer values, `>= 2` (256 for 8-bit data,
             65536 for 16-bit audio shifted to `0..65535`).
+        coupled: share the component across the channels of a position
+            and couple their means (PixelCNN++'s RGB model); needs a model
+            that `accepts_coupled_heads`.
         **kwargs: `keras.layers.Layer` arguments.
 
     Example:
@@ -68,6 +86,13 @@ class DiscretizedLogisticMixture(DistributionHead):
     >>> p = np.exp(head.log_prob(params, np.arange(5.0)[:, None]))
     >>> round(float(np.sum(p)), 5)
     1.0
+    >>> rgb = DiscretizedLogisticMixture(2, coupled=True)
+    >>> rgb.features_size(3)
+    20
+    >>> values = np.array([[10.0, 200.0, 30.0]])
+    >>> params = rgb(np.zeros((1, 20), "float32"), values=values)
+    >>> tuple(params.shape), tuple(rgb.log_prob(params, values).shape)
+    ((1, 3, 6), (1, 3))
     """
 
     noise_size = 2
@@ -78,7 +103,9 @@ class DiscretizedLogisticMixture(DistributionHead):
         "pixelcnnpp",
     )
 
-    def __init__(self, num_components=10, num_values=256, **kwargs):
+    def __init__(
+        self, num_components=10, num_values=256, coupled=False, **kwargs
+    ):
         super().__init__(**kwargs)
         for name, value, low in (
             ("num_components", num_components, 1),
@@ -89,8 +116,78 @@ class DiscretizedLogisticMixture(DistributionHead):
                     f"`{name}` must be an integer >= {low}. Received: "
                     f"{name}={value!r}"
                 )
+        if not isinstance(coupled, bool):
+            raise ValueError(
+                f"`coupled` must be True or False. Received: coupled="
+                f"{coupled!r}"
+            )
         self.num_components = int(num_components)
         self._num_values = int(num_values)
+        self.coupled = coupled
+
+    @property
+    def couples_channels(self):
+        return self.coupled
+
+    def features_size(self, channels):
+        if not self.coupled:
+            return super().features_size(channels)
+        pairs = channels * (channels - 1) // 2
+        return self.num_components * (1 + 2 * channels + pairs)
+
+    def call(self, features, values=None):
+        if not self.coupled:
+            return self._params_from_features(features)
+        if values is None:
+            raise ValueError(
+                "A coupled DiscretizedLogisticMixture needs the values of "
+                "each position's channels: call `head(features, values=x)`."
+            )
+        return self._coupled_params(features, values)
+
+    def _coupled_params(self, features, values):
+        """Per-channel conditional parameters `(..., C, 3K)` from the
+        coupled features `(..., K (1 + 2C + C(C-1)/2))` and the values."""
+        k = self.num_components
+        channels = int(values.shape[-1])
+        expected = self.features_size(channels)
+        if features.shape[-1] != expected:
+            raise ValueError(
+                f"A coupled DiscretizedLogisticMixture with {k} components "
+                f"and {channels} channels needs {expected} features per "
+                f"position. Received: {features.shape[-1]}"
+            )
+        features = ops.cast(features, "float32")
+        y = self.encode_inputs(values)  # [-1, 1]
+        logits = features[..., :k]
+        means = []
+        log_scales = []
+        start = k + 2 * channels * k
+        for c in range(channels):
+            mean = features[..., k + 2 * c * k : k + (2 * c + 1) * k]
+            for j in range(c):
+                alpha = ops.tanh(features[..., start : start + k])
+                mean = mean + alpha * y[..., j : j + 1]
+                start += k
+            means.append(mean)
+            first = k + (2 * c + 1) * k
+            log_scale = features[..., first : first + k]
+            log_scales.append(ops.maximum(log_scale, MIN_LOG_SCALE))
+        means = ops.stack(means, axis=-2)
+        log_scales = ops.stack(log_scales, axis=-2)
+        shared = ops.broadcast_to(
+            ops.expand_dims(logits, -2), ops.shape(means)
+        )
+        plain = ops.concatenate([shared, means, log_scales], axis=-1)
+        # Posterior weights: channel c's component weights given the
+        # earlier channels' values (an exclusive cumulative sum of the
+        # per-component log-likelihoods over the channel axis).
+        component = self.component_log_probs(plain, values)
+        earlier = [ops.zeros_like(logits)]
+        for c in range(1, channels):
+            earlier.append(earlier[-1] + component[..., c - 1, :])
+        logits = shared + ops.stack(earlier, axis=-2)
+        return ops.concatenate([logits, means, log_scales], axis=-1)
 
     @property
     def params_size(self):
@@ -189,6 +286,7 @@ class DiscretizedLogisticMixture(DistributionHead):
             {
                 "num_components": self.num_components,
                 "num_values": self._num_values,
+                "coupled": self.coupled,
             }
         )
         return config

@@ -47,6 +47,11 @@ class DistributionHead(keras.layers.Layer):
     #: A hint added to value errors (e.g. how to encode raw data).
     value_hint = ""
 
+    #: True for heads whose parameters of channel `c` depend on the values
+    #: of the earlier channels of the same position (`call(features,
+    #: values)`); models write such events one channel per step.
+    couples_channels = False
+
     def __init__(self, **kwargs):
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
@@ -126,8 +131,18 @@ class DistributionHead(keras.layers.Layer):
         """Features per position for events with `channels` channels."""
         return channels * self.params_size
 
-    def call(self, features):
-        """Maps features `(..., channels * params_size)` to parameters."""
+    def call(self, features, values=None):
+        """Maps features `(..., features_size(channels))` to parameters
+        `(..., channels, params_size)`.
+
+        Args:
+            features: the backbone's features of some positions.
+            values: the event values (unscaled) at the same positions,
+                `features.shape[:-1] + (channels,)`; only heads that
+                `couples_channels` read them (the parameters of channel
+                `c` then depend on the values of channels `< c`).
+        """
+        del values
         return self._params_from_features(features)
 
     def _params_from_features(self, features):

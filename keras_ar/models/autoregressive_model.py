@@ -51,6 +51,11 @@ class AutoregressiveModel(LikelihoodTraining, GenerationProtocol, keras.Model):
         **kwargs: `keras.Model` arguments (`name`, `dtype`...).
     """
 
+    #: Whether the model can use a head that `couples_channels` (models
+    #: whose features at a position see only earlier positions and that
+    #: write one channel per generation step).
+    accepts_coupled_heads = False
+
     def __init__(
         self,
         event_shape,
@@ -64,6 +69,15 @@ class AutoregressiveModel(LikelihoodTraining, GenerationProtocol, keras.Model):
         if isinstance(head, dict):
             head = keras.saving.deserialize_keras_object(head)
         self.head = head
+        if head.couples_channels and not self.accepts_coupled_heads:
+            raise ValueError(
+                f"{self.__class__.__name__} cannot use a head that couples "
+                f"the channels of a position ({head.__class__.__name__}"
+                "(coupled=True)): its network emits features per channel "
+                "group or writes a whole position per step. Use "
+                "`PixelCNNPlusPlus` or `PixelSNAIL`, or `coupled=False`. "
+                f"Received: head={head!r}"
+            )
         if condition_spec is None:
             condition_spec = ConditionSpec.from_args(condition_classes)
         self.condition_spec = condition_spec
@@ -103,6 +117,14 @@ class AutoregressiveModel(LikelihoodTraining, GenerationProtocol, keras.Model):
         features = self.compute_features(
             self.head.encode_inputs(x), condition, training=training
         )
+        return self.head_params(features, x)
+
+    def head_params(self, features, x):
+        """The head's parameters from `features`; a head that
+        `couples_channels` also reads the values `x` of the same
+        positions."""
+        if self.head.couples_channels:
+            return self.head(features, values=x)
         return self.head(features)
 
     def call(self, inputs, condition=None, training=None):

@@ -34,6 +34,16 @@ class ImageModel(AutoregressiveModel):
     #: too (copied by `set_backbone`, returned by `get_config`).
     backbone_args = ()
 
+    #: True for models whose backbone emits features per pixel that see
+    #: only earlier pixels (no channel groups: PixelCNN++, PixelSNAIL);
+    #: the head then orders the channels within a pixel, and a head that
+    #: `couples_channels` may be used. Their cached step is `pixel_step`.
+    pixel_features = False
+
+    @property
+    def accepts_coupled_heads(self):
+        return self.pixel_features
+
     def __init__(
         self,
         event_shape,
@@ -76,6 +86,60 @@ class ImageModel(AutoregressiveModel):
     # ------------------------------------------------------------------
     # Cached generation
     # ------------------------------------------------------------------
+    def pixel_features_cache(self, batch_size):
+        """The cache entry `pixel_step` needs: `{"pixel_features": zeros
+        (batch, features_size)}`."""
+        size = self.backbone.features_size
+        return {"pixel_features": ops.zeros((batch_size, size), "float32")}
+
+    def pixel_values(self, x, pixel):
+        """The values `(batch, channels)` of flat pixel `pixel` of `x`."""
+        height, width, channels = self.event_shape
+        pixels = ops.reshape(x, (-1, height * width, channels))
+        return ops.take(pixels, pixel, axis=1)
+
+    def pixel_step(self, x, cache, index, compute):
+        """`call_with_cache` of a model with `pixel_features`.
+
+        Args:
+            x: the events being generated (every earlier value written).
+            cache: the generation cache, with `pixel_features_cache`'s
+                entry when the image has several channels.
+            index: the step: flat pixel `index // channels`, channel
+                `index % channels`.
+            compute: `compute(cache) -> (features (batch, features_size),
+                cache)`, the backbone at pixel `index // channels`. It
+                runs at the first channel of each pixel only; the later
+                channels reuse its features (`cache["pixel_features"]`).
+
+        Returns:
+            `(params, cache)`: the parameters `(batch, 1) + param_shape`
+            of the step's channel, the head applied to the pixel's
+            features with the pixel's current values (a head that
+            `couples_channels` reads the channels written before).
+        """
+        channels = self.channels
+        index = ops.cast(index, "int32")
+        pixel = index // channels
+        if channels == 1:
+            features, cache = compute(cache)
+        else:
+
+            def run():
+                features, new = compute(cache)
+                features = ops.cast(features, "float32")
+                return {**new, "pixel_features": features}
+
+            cache = ops.cond(
+                ops.equal(index % channels, 0), run, lambda: dict(cache)
+            )
+            features = cache["pixel_features"]
+        values = self.pixel_values(x, pixel)
+        params = self.head_params(
+            ops.expand_dims(features, 1), ops.expand_dims(values, 1)
+        )
+        return ops.take(params, index % channels, axis=2), cache
+
     def backbone_cache_options(self, xla):
         """Extra `backbone.build_cache` arguments for a loop compiled by
         XLA or not."""
