@@ -1,4 +1,5 @@
-"""PixelCNN, Gated PixelCNN, Row LSTM and Diagonal BiLSTM side by side.
+"""PixelCNN, Gated PixelCNN, Row LSTM, Diagonal BiLSTM, PixelCNN++ and
+PixelSNAIL side by side.
 
 Every model trains with `model.fit` on the same data, in the same order,
 for the same wall-clock budget on this machine (`--budget` seconds each),
@@ -12,23 +13,30 @@ as in `benchmarks/sampling.py`).
 Data: keras_ar's binarized MNIST (one fixed seeded Bernoulli draw per
 pixel; NOT the Larochelle & Murray file the papers use, which is not
 available offline) with a Bernoulli head, and Fashion-MNIST at 256 grey
-levels with a 256-way categorical head. Beside the binarized MNIST rows:
-the PixelRNN paper's test NLLs (van den Oord et al. 2016, table 4:
-PixelCNN 81.30, Row LSTM 80.54, Diagonal BiLSTM 79.20 nats), from models
-trained for days on GPUs with 7-12 layers of 16-128 units; here each model
-trains for minutes on 2 CPU cores, so the numbers show the ordering and
-speed at equal cost, not the papers' values.
+levels with a 256-way categorical head (PixelCNN++: its own head, a
+discretized logistic mixture of 5 components, as in the paper). Beside the
+binarized MNIST rows: the published test NLLs (PixelRNN paper, van den
+Oord et al. 2016, table 4: PixelCNN 81.30, Row LSTM 80.54, Diagonal BiLSTM
+79.20 nats; PixelSNAIL 78.61 nats from the pytorch-generative README;
+PixelCNN++ has no published binarized-MNIST value), from models trained
+for days on GPUs; here each model trains for minutes on 2 CPU cores, so
+the numbers show the ordering and speed at equal cost, not the published
+values.
 
 Run:
     python benchmarks/image_models.py                  # ~30 min, 2 cores
     python benchmarks/image_models.py --quick          # smoke test, ~3 min
     python benchmarks/image_models.py --budget 3600 --test-size 10000
+    python benchmarks/image_models.py --models pixelcnnpp pixelsnail \
+        --out image_models_issue12               # only the new rows
 
 Writes benchmarks/results/image_models.json and image_models_<data>.png
-(16 samples of each model) (…_quick.* with --quick).
+(16 samples of each model) (…_quick.* with --quick; `--out NAME` writes
+NAME.json and NAME_<data>.png instead).
 """
 
 import argparse
+import importlib
 import json
 import math
 import os
@@ -48,14 +56,19 @@ from sampling import time_naive
 HERE = os.path.dirname(os.path.abspath(__file__))
 LN2 = math.log(2.0)
 
-#: PixelRNN paper, table 4: binarized MNIST test NLL (nats).
+#: Published binarized MNIST test NLLs (nats): PixelRNN paper, table 4
+#: (PixelCNN, Row LSTM, Diagonal BiLSTM); PixelSNAIL: the pytorch-generative
+#: README (F=64, 8 blocks, 457 epochs, dynamic binarization). PixelCNN++
+#: has no published binarized-MNIST value.
 PAPER_NATS = {
     "pixelcnn": 81.30,
     "row_lstm": 80.54,
     "diagonal_bilstm": 79.20,
+    "pixelsnail": 78.61,
 }
 
-#: name -> (class name in keras_ar.models, constructor arguments).
+#: name -> (class name in keras_ar.models, or the class's full path
+#: "module.Class", constructor arguments).
 MODELS = {
     "pixelcnn": (
         "PixelCNN",
@@ -73,12 +86,31 @@ MODELS = {
         "PixelRNN",
         dict(cell="diagonal", hidden_units=32, num_layers=2, output_filters=64),
     ),
+    "pixelcnnpp": (
+        "keras_ar.models.pixelcnnpp.PixelCNNPlusPlus",
+        dict(
+            filters=32,
+            num_resnet=1,
+            num_hierarchies=3,
+            num_logistic_mix=5,
+            dropout=0.0,
+        ),
+    ),
+    "pixelsnail": (
+        "keras_ar.models.pixelsnail.PixelSNAIL",
+        dict(filters=32, num_blocks=2, num_resnet=2, key_dim=4, value_dim=16),
+    ),
 }
+#: Models that keep their own default head (not a 256-way categorical) on
+#: 256-level data: PixelCNN++'s discretized logistic mixture.
+OWN_HEAD_256 = ("pixelcnnpp",)
 QUICK_MODELS = {
     "pixelcnn": dict(filters=8, num_residual_blocks=1, output_filters=16),
     "gated_pixelcnn": dict(filters=8, num_layers=2, output_filters=16),
     "row_lstm": dict(hidden_units=8, num_layers=1, output_filters=16),
     "diagonal_bilstm": dict(hidden_units=8, num_layers=1, output_filters=16),
+    "pixelcnnpp": dict(filters=8, num_resnet=1, num_hierarchies=2),
+    "pixelsnail": dict(filters=8, num_blocks=1, num_resnet=1, value_dim=8),
 }
 DATASETS = ("binarized_mnist", "fashion_mnist")
 
@@ -97,6 +129,11 @@ def parse_args(argv=None):
     add("--batch-size", type=int, default=32)
     add("--naive-steps", type=int, default=8, help="naive steps timed")
     add("--seed", type=int, default=0)
+    add(
+        "--out",
+        help="results name: writes results/NAME.json and NAME_<data>.png "
+        "(default image_models, + _quick with --quick)",
+    )
     args = parser.parse_args(argv)
     defaults = (
         dict(budget=30.0, train_size=2048, test_size=256)
@@ -109,15 +146,28 @@ def parse_args(argv=None):
     return args
 
 
-def build(name, info, quick):
+def model_class(class_name):
+    """The class: a name in `keras_ar.models` or a full "module.Class"."""
+    if "." in class_name:
+        module, name = class_name.rsplit(".", 1)
+        return getattr(importlib.import_module(module), name)
     import keras_ar.models
 
+    return getattr(keras_ar.models, class_name)
+
+
+def build(name, info, quick):
     class_name, kwargs = MODELS[name]
     if quick:
         kwargs = {**kwargs, **QUICK_MODELS[name]}
-    cls = getattr(keras_ar.models, class_name)
+    cls = model_class(class_name)
     values = info.num_pixel_values
-    head = "bernoulli" if values == 2 else values
+    if values == 2:
+        head = "bernoulli"
+    elif name in OWN_HEAD_256:
+        head = None
+    else:
+        head = values
     return cls(info.image_shape, head=head, **kwargs)
 
 
@@ -146,6 +196,7 @@ def run_model(name, info, data, args):
     row = {
         "model": name,
         "data": info.name,
+        "head": repr(model.head),
         "parameters": int(model.count_params()),
         "train_seconds": train_seconds,
         "train_images": images,
@@ -221,7 +272,7 @@ def main(argv=None):
         f"{args.test_size} test images; * naive = cost per step x steps"
     )
     print(HEADER, flush=True)
-    suffix = "_quick" if args.quick else ""
+    out = args.out or "image_models" + ("_quick" if args.quick else "")
     rows = []
     for name in args.data:
         info = data.dataset_info(name)
@@ -236,13 +287,14 @@ def main(argv=None):
             data_rows.append(row)
             samples[model_name] = images
         rows += data_rows
-        path = os.path.join(HERE, "results", f"image_models_{name}{suffix}.png")
+        path = os.path.join(HERE, "results", f"{out}_{name}.png")
         save_samples(path, samples, data_rows, info.num_pixel_values - 1)
         print(f"wrote {path}", flush=True)
     result = {
         "rows": rows,
         "settings": {k: v for k, v in vars(args).items()},
         "models": {k: MODELS[k] for k in args.models},
+        "heads": {r["model"] + "/" + r["data"]: r["head"] for r in rows},
         "backend": keras.backend.backend(),
         "machine": platform.platform(),
         "cpus": os.cpu_count(),
@@ -250,7 +302,7 @@ def main(argv=None):
         "versions": versions(),
         **provenance(),
     }
-    path = os.path.join(HERE, "results", f"image_models{suffix}.json")
+    path = os.path.join(HERE, "results", f"{out}.json")
     with open(path, "w") as f:
         json.dump(result, f, indent=2)
     print(f"wrote {path}")
