@@ -1,8 +1,21 @@
 """Autoregressive building blocks (keras.ops only)."""
 
 from keras_ar.layers.causal_conv1d import CausalDilatedConv1D
+from keras_ar.layers.causal_self_attention_2d import CausalSelfAttention2D
 from keras_ar.layers.diagonal_bilstm import DiagonalBiLSTM
+from keras_ar.layers.down_right_shifted_conv2d import DownRightShiftedConv2D
+from keras_ar.layers.down_right_shifted_conv2d_transpose import (
+    DownRightShiftedConv2DTranspose,
+)
+from keras_ar.layers.down_shifted_conv2d import DownShiftedConv2D
+from keras_ar.layers.down_shifted_conv2d import down_shift
+from keras_ar.layers.down_shifted_conv2d import right_shift
+from keras_ar.layers.down_shifted_conv2d_transpose import (
+    DownShiftedConv2DTranspose,
+)
 from keras_ar.layers.gated_pixelcnn_block import GatedPixelCNNBlock
+from keras_ar.layers.gated_resnet_block import GatedResnetBlock
+from keras_ar.layers.gated_resnet_block import concat_elu
 from keras_ar.layers.made_masks import degree_mask
 from keras_ar.layers.made_masks import made_degrees
 from keras_ar.layers.made_masks import made_hidden_degrees
@@ -18,6 +31,15 @@ from keras_ar.layers.wavenet_block import WaveNetBlock
 
 __all__ = [
     "CausalDilatedConv1D",
+    "CausalSelfAttention2D",
+    "DownRightShiftedConv2D",
+    "DownRightShiftedConv2DTranspose",
+    "DownShiftedConv2D",
+    "DownShiftedConv2DTranspose",
+    "GatedResnetBlock",
+    "concat_elu",
+    "down_shift",
+    "right_shift",
     "DiagonalBiLSTM",
     "RowLSTM",
     "WaveNetBlock",
