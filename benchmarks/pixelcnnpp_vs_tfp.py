@@ -130,6 +130,11 @@ def parse_args(argv=None):
     add("--threads", type=int, default=0, help="TF intra-op threads (0: TF)")
     add("--only", choices=SIDES, help="run one side only")
     add("--out", help="JSON path (default benchmarks/results/<name>.json)")
+    add(
+        "--rerender",
+        metavar="JSON",
+        help="recompute the summary and tables of a results JSON, no runs",
+    )
     add("--worker", choices=SIDES, help=argparse.SUPPRESS)
     add("--worker-seed", type=int, help=argparse.SUPPRESS)
     add("--worker-out", help=argparse.SUPPRESS)
@@ -392,6 +397,60 @@ def summarize(runs, sides, keys):
     return summary, ratios
 
 
+def at_equal_steps(runs, sides):
+    """Per repeat with both sides: the training bits/dim of each (the mean
+    over one curve chunk of batches) at the last curve step both reached,
+    i.e. after the same images in the same order."""
+    ok = [r for r in runs if "error" not in r and r.get("curve")]
+    rows = []
+    for repeat in sorted({r["repeat"] for r in ok}):
+        pair = {r["side"]: r for r in ok if r["repeat"] == repeat}
+        if set(pair) != set(sides):
+            continue
+        steps = [{point[1] for point in pair[s]["curve"]} for s in sides]
+        common = set.intersection(*steps)
+        if not common:
+            continue
+        step = max(common)
+        row = {"repeat": repeat, "step": step}
+        for side in sides:
+            row[side] = next(p[2] for p in pair[side]["curve"] if p[1] == step)
+        rows.append(row)
+    return rows
+
+
+def equal_steps_line(rows, sides, names):
+    """One sentence on `at_equal_steps`."""
+    if not rows:
+        return "No repeat with both sides to compare at equal steps."
+    values = ", ".join(
+        "step {}: {}".format(
+            r["step"], " vs ".join(f"{r[s]:.4f}" for s in sides)
+        )
+        for r in rows
+    )
+    medians = " vs ".join(
+        f"{statistics.median(r[s] for r in rows):.4f}" for s in sides
+    )
+    return (
+        "Training bits/dim after the same images (per repeat, at the last "
+        f"curve step both sides reached; {' vs '.join(names)}): {values}; "
+        f"medians {medians}."
+    )
+
+
+def rerender(path, render):
+    """Recomputes the summary and table of a results JSON from its runs
+    (after a change to the tables) and rewrites it."""
+    with open(path) as f:
+        results = json.load(f)
+    render(results)
+    with open(path, "w") as f:
+        json.dump(results, f, indent=2, default=float)
+    print(results["table"])
+    print(f"\nrewrote {path}")
+
+
 def machine_line(header):
     """`N CPU cores, load average at start: ...`."""
     machine = header["machine"]
@@ -409,7 +468,7 @@ def prepare_data(args, path):
     np.savez(path, x_train=x_train[order], x_test=x_test[: args.test_size])
 
 
-def table(summary, ratios, cfg, args):
+def table(summary, ratios, cfg):
     ka, tf_ = summary["keras_ar"], summary["tfp"]
     wn = "on" if cfg["weight_norm"] else "off"
     lines = [
@@ -452,6 +511,28 @@ def table(summary, ratios, cfg, args):
     return "\n".join(lines)
 
 
+def render(results):
+    """Summary, ratios, the equal-steps comparison and the table of a
+    results dict from its `runs` (stored in it); returns the table."""
+    keys = (
+        "images_per_s",
+        "test_bits_per_dim",
+        "test_nll_nats",
+        "trainable_params",
+        "images_seen",
+        "first_step_s",
+    )
+    runs = results["runs"]
+    summary, ratios = summarize(runs, SIDES, keys)
+    equal = at_equal_steps(runs, SIDES)
+    text = table(summary, ratios, results["config"])
+    text += "\n\n" + equal_steps_line(equal, SIDES, ("keras_ar", "TFP"))
+    results.update(
+        summary=summary, ratios=ratios, equal_steps=equal, table=text
+    )
+    return text
+
+
 def run_parent(args, argv):
     cfg = config(args)
     header = results_header({k: v for k, v in vars(args).items()})
@@ -484,24 +565,12 @@ def run_parent(args, argv):
                     timeout,
                 )
             )
-    keys = (
-        "images_per_s",
-        "test_bits_per_dim",
-        "test_nll_nats",
-        "trainable_params",
-        "images_seen",
-        "first_step_s",
-    )
-    summary, ratios = summarize(runs, SIDES, keys)
-    text = table(summary, ratios, cfg, args)
     results = {
         **header,
         "total_wall_s": time.perf_counter() - start,
         "runs": runs,
-        "summary": summary,
-        "ratios": ratios,
-        "table": text,
     }
+    text = render(results)
     print()
     print(
         f"{args.data} 28x28, 256 levels; train subset {args.train_size} "
@@ -529,7 +598,9 @@ def run_parent(args, argv):
 def main():
     argv = sys.argv[1:]
     args = parse_args(argv)
-    if args.worker:
+    if args.rerender:
+        rerender(args.rerender, render)
+    elif args.worker:
         run_worker(args)
     else:
         run_parent(args, argv)

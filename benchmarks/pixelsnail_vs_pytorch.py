@@ -78,8 +78,11 @@ from common import write_results
 from pixelcnn_vs_tfp import _budget_callback
 from pixelcnn_vs_tfp import _fmt
 from pixelcnn_vs_tfp import _steady_rate
+from pixelcnnpp_vs_tfp import at_equal_steps
+from pixelcnnpp_vs_tfp import equal_steps_line
 from pixelcnnpp_vs_tfp import fmt_spread
 from pixelcnnpp_vs_tfp import machine_line
+from pixelcnnpp_vs_tfp import rerender
 from pixelcnnpp_vs_tfp import run_subprocess
 from pixelcnnpp_vs_tfp import summarize
 from pixelcnnpp_vs_tfp import turn_order
@@ -164,6 +167,11 @@ def parse_args(argv=None):
     add("--chunk-steps", type=int, help="batches per point of the curve")
     add("--only", choices=SIDES, help="run one side only")
     add("--out", help="JSON path (default benchmarks/results/<name>.json)")
+    add(
+        "--rerender",
+        metavar="JSON",
+        help="recompute the summary and tables of a results JSON, no runs",
+    )
     add("--worker", choices=SIDES, help=argparse.SUPPRESS)
     add("--worker-seed", type=int, help=argparse.SUPPRESS)
     add("--worker-out", help=argparse.SUPPRESS)
@@ -174,7 +182,7 @@ def parse_args(argv=None):
             setattr(args, key, value)
     if args.repeats < 1:
         parser.error(f"--repeats must be >= 1, received {args.repeats}")
-    if args.only != "keras_ar":
+    if args.only != "keras_ar" and not args.rerender:
         if not args.peer:
             parser.error(
                 "--peer PATH (a pytorch-generative checkout) is "
@@ -493,6 +501,28 @@ def table(summary, ratios, cfg):
     return "\n".join(lines)
 
 
+def render(results):
+    """Summary, ratios, the equal-steps comparison and the table of a
+    results dict from its `runs` (stored in it); returns the table."""
+    keys = (
+        "images_per_s",
+        "test_nll_nats",
+        "test_bits_per_dim",
+        "trainable_params",
+        "images_seen",
+        "first_step_s",
+    )
+    runs = results["runs"]
+    summary, ratios = summarize(runs, SIDES, keys)
+    equal = at_equal_steps(runs, SIDES)
+    text = table(summary, ratios, results["config"])
+    text += "\n\n" + equal_steps_line(equal, SIDES, ("keras_ar", "PyTorch"))
+    results.update(
+        summary=summary, ratios=ratios, equal_steps=equal, table=text
+    )
+    return text
+
+
 def run_parent(args, argv):
     cfg = config(args)
     header = results_header({k: v for k, v in vars(args).items()})
@@ -525,24 +555,12 @@ def run_parent(args, argv):
                     timeout,
                 )
             )
-    keys = (
-        "images_per_s",
-        "test_nll_nats",
-        "test_bits_per_dim",
-        "trainable_params",
-        "images_seen",
-        "first_step_s",
-    )
-    summary, ratios = summarize(runs, SIDES, keys)
-    text = table(summary, ratios, cfg)
     results = {
         **header,
         "total_wall_s": time.perf_counter() - start,
         "runs": runs,
-        "summary": summary,
-        "ratios": ratios,
-        "table": text,
     }
+    text = render(results)
     print()
     print(
         f"keras_ar binarized MNIST (fixed seed-0 binarization), train subset "
@@ -571,7 +589,9 @@ def run_parent(args, argv):
 def main():
     argv = sys.argv[1:]
     args = parse_args(argv)
-    if args.worker:
+    if args.rerender:
+        rerender(args.rerender, render)
+    elif args.worker:
         run_worker(args)
     else:
         run_parent(args, argv)
