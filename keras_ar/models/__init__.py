@@ -12,6 +12,8 @@ from keras_ar.models.pixelcnn import PixelCNN
 from keras_ar.models.pixelcnn_backbone import PixelCNNBackbone
 from keras_ar.models.pixelrnn import PixelRNN
 from keras_ar.models.pixelrnn_backbone import PixelRNNBackbone
+from keras_ar.models.pixelsnail import PixelSNAIL
+from keras_ar.models.pixelsnail_backbone import PixelSNAILBackbone
 from keras_ar.models.wavenet import WaveNet
 
 __all__ = [
@@ -27,5 +29,7 @@ __all__ = [
     "PixelCNNBackbone",
     "PixelRNN",
     "PixelRNNBackbone",
+    "PixelSNAIL",
+    "PixelSNAILBackbone",
     "WaveNet",
 ]
