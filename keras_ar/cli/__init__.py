@@ -5,6 +5,7 @@ Examples:
     keras-ar train pixelcnn --data mnist --epochs 1 --out runs/mnist
     keras-ar train gated_pixelcnn --data fashion_mnist --out runs/gated
     keras-ar train pixelrnn --cell diagonal --data binarized_mnist
+    keras-ar train pixelcnnpp --data fashion_mnist --out runs/pixelcnnpp
     keras-ar train pixelsnail --data binarized_mnist --out runs/snail
     keras-ar train wavenet --data speech --epochs 1 --out runs/speech
     keras-ar train wavenet --data shakespeare --out runs/shakespeare
@@ -34,6 +35,7 @@ from keras_ar.cli import score
 from keras_ar.cli import serve_check
 from keras_ar.cli import train_gated_pixelcnn
 from keras_ar.cli import train_pixelcnn
+from keras_ar.cli import train_pixelcnnpp
 from keras_ar.cli import train_pixelrnn
 from keras_ar.cli import train_pixelsnail
 from keras_ar.cli import train_wavenet
@@ -42,6 +44,7 @@ from keras_ar.cli import tune
 TRAINERS = {
     "pixelcnn": train_pixelcnn,
     "gated_pixelcnn": train_gated_pixelcnn,
+    "pixelcnnpp": train_pixelcnnpp,
     "pixelrnn": train_pixelrnn,
     "pixelsnail": train_pixelsnail,
     "wavenet": train_wavenet,
@@ -87,6 +90,10 @@ def _parser():
     )
     models.add_parser(
         "gated_pixelcnn", help="Gated PixelCNN on images (no blind spot)"
+    )
+    models.add_parser(
+        "pixelcnnpp",
+        help="PixelCNN++ on images (shifted convolutions, logistic mixture)",
     )
     models.add_parser(
         "pixelrnn", help="PixelRNN on images (--cell row|diagonal)"

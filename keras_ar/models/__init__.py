@@ -10,6 +10,8 @@ from keras_ar.models.nade import NADE
 from keras_ar.models.nade_backbone import NADEBackbone
 from keras_ar.models.pixelcnn import PixelCNN
 from keras_ar.models.pixelcnn_backbone import PixelCNNBackbone
+from keras_ar.models.pixelcnnpp import PixelCNNPlusPlus
+from keras_ar.models.pixelcnnpp_backbone import PixelCNNPlusPlusBackbone
 from keras_ar.models.pixelrnn import PixelRNN
 from keras_ar.models.pixelrnn_backbone import PixelRNNBackbone
 from keras_ar.models.pixelsnail import PixelSNAIL
@@ -27,6 +29,8 @@ __all__ = [
     "AutoregressiveModel",
     "PixelCNN",
     "PixelCNNBackbone",
+    "PixelCNNPlusPlus",
+    "PixelCNNPlusPlusBackbone",
     "PixelRNN",
     "PixelRNNBackbone",
     "PixelSNAIL",
