@@ -299,6 +299,9 @@ class GatedResnetBlock(keras.layers.Layer):
         self._check_steppable()
         self._check_aux(aux)
         cache = dict(cache)
+        value = ops.cast(value, self.compute_dtype)
+        if aux is not None:
+            aux = ops.cast(aux, self.compute_dtype)
         c1, cache = self._conv_step(
             self.conv1, cache, "conv1", concat_elu(value), row, col
         )

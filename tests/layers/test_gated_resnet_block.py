@@ -129,6 +129,20 @@ def test_condition_biases_start_at_zero_and_then_matter():
     assert GatedResnetBlock("1x1").condition_biases(None) is None
 
 
+def test_mixed_precision():
+    block = GatedResnetBlock(
+        "down_right", weight_norm=True, dtype="mixed_float16"
+    )
+    x = np.ones((1, 3, 3, 4), "float32")
+    y = block(x, x)
+    assert keras.backend.standardize_dtype(y.dtype) == "float16"
+    assert block.conv1.kernel.dtype == "float32"
+    assert block.conv1.kernel_scale.dtype == "float32"
+    out, _ = block.step(block.step_cache(1, 3, 3), x[:, 0, 0], 0, 0, x[:, 0, 0])
+    assert keras.backend.standardize_dtype(out.dtype) == "float16"
+    np.testing.assert_allclose(out, y[:, 0, 0], rtol=1e-2, atol=1e-2)
+
+
 # ----------------------------------------------------------------------
 # Causality by perturbation
 # ----------------------------------------------------------------------
