@@ -7,7 +7,9 @@ class PixelCNNPlusPlusTrainer(ImageTrainer):
     """PixelCNN++ (shifted convolutions, gated resnets, a U-net of
     resolutions). The head is PixelCNN++'s coupled discretized logistic
     mixture over the dataset's values (`--mixtures` components), or a
-    Bernoulli for binary images (binarized MNIST). The defaults are small
+    Bernoulli for binary images (binarized MNIST). With weight norm (the
+    default) the model is initialized from the first training batch
+    (`initialize_from_data`). The defaults are small
     for CPUs; the paper's CIFAR-10 model is `--filters 160 --resnets 5
     --hierarchies 3 --mixtures 10 --dropout 0.5`."""
 
@@ -77,12 +79,21 @@ class PixelCNNPlusPlusTrainer(ImageTrainer):
         from keras_ar.models.pixelcnnpp import PixelCNNPlusPlus
 
         info = data.extra["info"]
-        return PixelCNNPlusPlus(
+        model = PixelCNNPlusPlus(
             info.image_shape,
             head=self.head(args, info.num_pixel_values),
             condition_classes=info.num_labels if args.conditional else None,
             **self.network_kwargs(args),
         )
+        if model.weight_norm:
+            # Weight norm's data-dependent init on the first batch.
+            count = min(args.batch_size, len(data.x_train))
+            condition = data.train_condition
+            model.initialize_from_data(
+                data.x_train[:count],
+                None if condition is None else condition[:count],
+            )
+        return model
 
 
 TRAINER = PixelCNNPlusPlusTrainer()

@@ -92,9 +92,9 @@ class DownRightShiftedConv2D(DownShiftedConv2D):
         kh, kw = self.kernel_size
         return [(kh - 1, 0), (kw - 1, 0)]
 
-    def call(self, inputs):
-        outputs = keras.layers.Conv2D.call(self, inputs)
-        return right_shift(outputs) if self.shift else outputs
+    def shift_outputs(self, outputs):
+        """`shift=True`'s move (right one column)."""
+        return right_shift(outputs)
 
     # ------------------------------------------------------------------
     # Cached generation: one pixel at a time, raster order

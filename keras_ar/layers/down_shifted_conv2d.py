@@ -1,6 +1,9 @@
 """DownShiftedConv2D: PixelCNN++'s convolution over the rows above."""
 
+import contextlib
+
 import keras
+import numpy as np
 from keras import ops
 
 #: Added under the square root of weight normalization's kernel norms, so
@@ -70,6 +73,55 @@ def weight_normalized(kernel, scale, filter_axis):
     return kernel * (scale / norm)
 
 
+_DATA_INIT = [False]
+
+
+@contextlib.contextmanager
+def data_init_scope():
+    """Within it, every weight-normalized shifted convolution called
+    (eagerly) initializes itself from the batch it sees, in network order
+    (`initialize_from_outputs`): weight normalization's data-dependent
+    initialization (Salimans & Kingma 2016, section 3; PixelCNN++'s
+    `init` pass, TFP's `use_data_init=True`).
+
+    Example:
+
+    >>> x = np.random.default_rng(0).normal(size=(8, 4, 4, 3))
+    >>> layer = DownShiftedConv2D(2, weight_norm=True, use_bias=False)
+    >>> with data_init_scope():
+    ...     y = np.asarray(layer(x.astype("float32")))
+    >>> np.round(y.std(axis=(0, 1, 2)), 3).tolist()
+    [1.0, 1.0]
+    """
+    previous = _DATA_INIT[0]
+    _DATA_INIT[0] = True
+    try:
+        yield
+    finally:
+        _DATA_INIT[0] = previous
+
+
+def data_init_active():
+    """Whether `data_init_scope` is active."""
+    return _DATA_INIT[0]
+
+
+def initialize_from_outputs(layer, outputs):
+    """Weight norm's data-dependent initialization of `layer` from its
+    pre-bias `outputs` `(..., filters)` on a batch (concrete tensors):
+    the scales `g` are divided by the outputs' standard deviation per
+    filter and the bias set to minus their mean over it, so that the
+    layer's outputs on that batch have zero mean and unit variance."""
+    values = np.asarray(ops.convert_to_numpy(outputs), "float64")
+    values = values.reshape(-1, values.shape[-1])
+    mean = values.mean(axis=0)
+    std = np.sqrt(values.var(axis=0) + 1e-10)
+    scale = np.asarray(ops.convert_to_numpy(layer.kernel_scale), "float64")
+    layer.kernel_scale.assign((scale / std).astype(layer.kernel_scale.dtype))
+    if layer.use_bias:
+        layer.bias.assign((-mean / std).astype(layer.bias.dtype))
+
+
 def check_conv_kwargs(cls_name, kwargs, fixed):
     """Raises `ValueError` when `kwargs` holds an argument of `fixed` (the
     ones the layer sets itself)."""
@@ -119,7 +171,9 @@ class DownShiftedConv2D(keras.layers.Conv2D):
     `down_shift(down_shifted_conv2d(x))`, the start of its "up" stream.
     With `weight_norm=True` the kernel is `g v / ||v||` per filter
     (weight normalization, Salimans & Kingma 2016; `g` starts at 1),
-    applied in `convolution_op`.
+    applied in `convolution_op`; within `data_init_scope` an eager call
+    initializes `g` and the bias from the batch (data-dependent
+    initialization).
 
     `window_output` computes the output at one position from its input
     window alone (kernel contraction, bias, activation), for cached
@@ -202,9 +256,17 @@ class DownShiftedConv2D(keras.layers.Conv2D):
         inputs = ops.pad(inputs, [(0, 0), *self.paddings, (0, 0)])
         return super().convolution_op(inputs, kernel)
 
+    def shift_outputs(self, outputs):
+        """`shift=True`'s move (down one row)."""
+        return down_shift(outputs)
+
     def call(self, inputs):
+        if self.weight_norm and data_init_active():
+            initialize_from_outputs(
+                self, self.convolution_op(inputs, self.kernel)
+            )
         outputs = super().call(inputs)
-        return down_shift(outputs) if self.shift else outputs
+        return self.shift_outputs(outputs) if self.shift else outputs
 
     def compute_output_shape(self, input_shape):
         return spatial_output_shape(input_shape, self.strides, self.filters)

@@ -5,6 +5,8 @@ from keras import ops
 
 from keras_ar.layers.down_shifted_conv2d import add_weight_norm_scale
 from keras_ar.layers.down_shifted_conv2d import check_conv_kwargs
+from keras_ar.layers.down_shifted_conv2d import data_init_active
+from keras_ar.layers.down_shifted_conv2d import initialize_from_outputs
 from keras_ar.layers.down_shifted_conv2d import spatial_output_shape
 from keras_ar.layers.down_shifted_conv2d import weight_normalized
 
@@ -23,7 +25,8 @@ class DownShiftedConv2DTranspose(keras.layers.Conv2DTranspose):
     `DownShiftedConv2D`) only reaches rows `>= s*i`, so a stream that sees
     only rows above stays so. Columns reach both sides, `(kw - 1) / 2`
     each, as in `DownShiftedConv2D`. With `weight_norm=True` the kernel is
-    weight-normalized per output filter (`g` starts at 1).
+    weight-normalized per output filter (`g` starts at 1; see
+    `data_init_scope` for the data-dependent initialization).
 
     Reference: Salimans, Karpathy, Chen & Kingma, "PixelCNN++", ICLR 2017
     (and github.com/openai/pixel-cnn).
@@ -106,6 +109,18 @@ class DownShiftedConv2DTranspose(keras.layers.Conv2DTranspose):
         return kernel
 
     def call(self, inputs):
+        if self.weight_norm and data_init_active():
+            initialize_from_outputs(self, self.transposed(inputs))
+        outputs = self.transposed(inputs)
+        if self.use_bias:
+            outputs = outputs + ops.cast(self.bias, outputs.dtype)
+        if self.activation is not None:
+            outputs = self.activation(outputs)
+        return outputs
+
+    def transposed(self, inputs):
+        """The cropped transposed convolution, before bias and
+        activation."""
         outputs = ops.conv_transpose(
             inputs,
             self.effective_kernel(),
@@ -115,12 +130,7 @@ class DownShiftedConv2DTranspose(keras.layers.Conv2DTranspose):
         )
         height, width = ops.shape(inputs)[1], ops.shape(inputs)[2]
         (sh, sw), (top, left) = self.strides, self.crop_start
-        outputs = outputs[:, top : top + sh * height, left : left + sw * width]
-        if self.use_bias:
-            outputs = outputs + ops.cast(self.bias, outputs.dtype)
-        if self.activation is not None:
-            outputs = self.activation(outputs)
-        return outputs
+        return outputs[:, top : top + sh * height, left : left + sw * width]
 
     def compute_output_shape(self, input_shape):
         return spatial_output_shape(

@@ -93,3 +93,21 @@ def test_head_is_bernoulli_for_binary_images_else_the_coupled_mixture():
     assert isinstance(head, DiscretizedLogisticMixture)
     assert head.coupled and head.num_components == 3
     assert head.num_values == 256
+
+
+def test_build_model_initializes_weight_norm_from_the_first_batch():
+    args = _parser().parse_args(
+        TINY + ["--data", "digits", "--train-size", "16", "--test-size", "4"]
+    )
+    data = train_pixelcnnpp.TRAINER.load_data(args)
+    model = train_pixelcnnpp.TRAINER.build_model(args, data)
+    scaled = model.head.encode_inputs(data.x_train[:16].astype("float32"))
+    features = keras.ops.convert_to_numpy(model.backbone(scaled))
+    flat = features.reshape(-1, features.shape[-1])
+    np.testing.assert_allclose(flat.mean(axis=0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(flat.std(axis=0), 1.0, rtol=1e-3)
+    args = _parser().parse_args(
+        TINY + ["--data", "digits", "--train-size", "16", "--no-weight-norm"]
+    )
+    plain = train_pixelcnnpp.TRAINER.build_model(args, data)
+    assert not keras.ops.convert_to_numpy(plain.backbone.output_conv.bias).any()

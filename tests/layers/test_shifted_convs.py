@@ -10,6 +10,7 @@ from keras_ar.layers.down_right_shifted_conv2d_transpose import (
     DownRightShiftedConv2DTranspose,
 )
 from keras_ar.layers.down_shifted_conv2d import DownShiftedConv2D
+from keras_ar.layers.down_shifted_conv2d import data_init_scope
 from keras_ar.layers.down_shifted_conv2d_transpose import (
     DownShiftedConv2DTranspose,
 )
@@ -313,6 +314,31 @@ def test_weight_norm_gives_unit_norm_filters_at_the_start():
     kernel = ops.convert_to_numpy(layer.effective_kernel())
     norms = np.sqrt(np.sum(kernel**2, axis=(0, 1, 2)))
     np.testing.assert_allclose(norms, np.ones(5), rtol=1e-5)
+
+
+@pytest.mark.parametrize("cls", CONVS + TRANSPOSED)
+def test_data_dependent_init_normalizes_the_batch(cls):
+    rng = np.random.default_rng(5)
+    x = (3.0 + 2.0 * rng.normal(size=(6, 4, 5, 2))).astype("float32")
+    layer = cls(3, weight_norm=True, strides=2)
+    plain = cls(3, strides=2)
+    with data_init_scope():
+        out = ops.convert_to_numpy(layer(x))
+        before = ops.convert_to_numpy(plain(x))
+    flat = out.reshape(-1, 3)
+    np.testing.assert_allclose(flat.mean(axis=0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(flat.std(axis=0), 1.0, rtol=1e-4)
+    # The initialization stays; outside the scope calls change nothing.
+    np.testing.assert_allclose(layer(x), out, rtol=1e-5, atol=1e-5)
+    scale = ops.convert_to_numpy(layer.kernel_scale).copy()
+    bias = ops.convert_to_numpy(layer.bias).copy()
+    layer(2.0 * x + 1.0)
+    np.testing.assert_array_equal(layer.kernel_scale, scale)
+    np.testing.assert_array_equal(layer.bias, bias)
+    # Without weight norm the scope does nothing.
+    np.testing.assert_array_equal(plain(x), before)
+    assert ops.convert_to_numpy(layer.bias).any()
+    assert not ops.convert_to_numpy(plain.bias).any()
 
 
 # ----------------------------------------------------------------------

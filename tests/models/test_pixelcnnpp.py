@@ -296,6 +296,27 @@ def test_cached_step_equals_the_full_pass_and_runs_once_per_pixel():
         assert len(calls) == 4
 
 
+def test_initialize_from_data_normalizes_the_features():
+    model = _tiny((4, 4, 3), head=DiscretizedLogisticMixture(2, coupled=True))
+    x = _ints((4, 4, 3), 256, n=8)
+    before = ops.convert_to_numpy(model.backbone.output_conv.kernel_scale)
+    assert model.initialize_from_data(x) is model
+    scaled = model.head.encode_inputs(x.astype("float32"))
+    features = ops.convert_to_numpy(model.backbone(scaled))
+    flat = features.reshape(-1, features.shape[-1])
+    # The last layer (a weight-normed 1x1 convolution) was initialized
+    # last, from this batch: zero mean, unit variance per feature.
+    np.testing.assert_allclose(flat.mean(axis=0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(flat.std(axis=0), 1.0, rtol=1e-3)
+    after = ops.convert_to_numpy(model.backbone.output_conv.kernel_scale)
+    assert not np.allclose(before, after)
+    assert np.isfinite(model.log_prob(x)).all()
+    conditional = _tiny((3, 3, 1), head=4, condition_classes=2)
+    conditional.initialize_from_data(_ints((3, 3, 1), 4, n=4), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="weight_norm=True"):
+        _tiny(weight_norm=False).initialize_from_data(_ints((3, 3, 1), 2))
+
+
 # ----------------------------------------------------------------------
 # Configuration and errors
 # ----------------------------------------------------------------------
