@@ -8,6 +8,7 @@ from keras_ar.layers.down_right_shifted_conv2d_transpose import (
     DownRightShiftedConv2DTranspose,
 )
 from keras_ar.layers.down_shifted_conv2d import DownShiftedConv2D
+from keras_ar.layers.down_shifted_conv2d import data_init_scope
 from keras_ar.layers.down_shifted_conv2d import down_shift
 from keras_ar.layers.down_shifted_conv2d import right_shift
 from keras_ar.layers.down_shifted_conv2d_transpose import (
@@ -38,6 +39,7 @@ __all__ = [
     "DownShiftedConv2DTranspose",
     "GatedResnetBlock",
     "concat_elu",
+    "data_init_scope",
     "down_shift",
     "right_shift",
     "DiagonalBiLSTM",
