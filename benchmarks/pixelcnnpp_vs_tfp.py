@@ -4,8 +4,12 @@ Both sides build the same network (Salimans et al. 2017, as
 `tfp.distributions.PixelCNN` implements it) with the SAME knobs: `filters`
 (TFP `num_filters`), `num_resnet`, `num_hierarchies`, `num_logistic_mix`,
 `dropout` (TFP `dropout_p`) and weight normalization on or off
-(`--weight-norm` / `--no-weight-norm`, TFP `use_weight_norm`; TFP also
-runs its data-dependent initialisation, `use_data_init=True`, its default).
+(on by default, `--no-weight-norm` turns it off on both sides; TFP
+`use_weight_norm`). With weight norm both sides run the data-dependent
+initialisation on the first training batch, inside the budget (TFP
+`use_data_init=True`, its default; keras_ar
+`PixelCNNPlusPlus.initialize_from_data`; `--no-data-init` skips
+keras_ar's).
 keras_ar: `keras_ar.models.pixelcnnpp.PixelCNNPlusPlus` with its default
 head, `DiscretizedLogisticMixture(num_logistic_mix, coupled=True)` over 256
 values; TFP: its discretized logistic mixture with `low=0, high=255`. Both
@@ -118,6 +122,13 @@ def parse_args(argv=None):
         help="weight normalization off on both sides (default: on)",
     )
     add(
+        "--no-data-init",
+        dest="data_init",
+        action="store_false",
+        help="keras_ar: skip weight norm's data-dependent init (TFP always "
+        "runs its own, use_data_init=True)",
+    )
+    add(
         "--jit",
         default="auto",
         choices=("auto", "true", "false"),
@@ -195,6 +206,7 @@ def _build_keras_ar(cfg, args, seed):
         "keras_backend": keras.backend.backend(),
         "head": repr(model.head),
         "jit_compile": getattr(model, "jit_compile", None),
+        "data_init": bool(cfg["weight_norm"] and args.data_init),
     }
 
     def log_prob(x):
@@ -258,6 +270,11 @@ def run_worker(args):
     t0 = [0.0]
     budget = _budget_callback(callback_base, args.budget, side, t0)
     t0[0] = time.perf_counter()
+    if side == "keras_ar" and cfg["weight_norm"] and args.data_init:
+        # Weight norm's data-dependent init on the first training batch,
+        # as TFP's `use_data_init=True` does (inside its first step):
+        # inside the budget.
+        model.initialize_from_data(x_train[: args.batch_size])
     model.fit(
         dataset,
         epochs=10**9,
