@@ -75,37 +75,25 @@ def _pixel_dependencies(model, num_values, draws=2, condition=None):
 #: One hierarchy for most cases (a third of the time: the harness
 #: compiles the network many times); the RGB case has two.
 CASES = {
-    "grey_bernoulli": (
-        dict(event_shape=(3, 3, 1), head="bernoulli", num_hierarchies=1),
-        lambda: (_ints((3, 3, 1), 2), None),
-    ),
-    "rgb_coupled_logistic_mixture": (
+    "grey_class_conditional": (
         dict(
-            event_shape=(1, 2, 3),
-            head=DiscretizedLogisticMixture(2, num_values=3, coupled=True),
-            weight_norm=False,
-            num_hierarchies=2,
-        ),
-        lambda: (_ints((1, 2, 3), 3), None),
-    ),
-    "class_conditional": (
-        dict(
-            event_shape=(2, 2, 1),
-            head=3,
+            event_shape=(3, 3, 1),
+            head="bernoulli",
             condition_classes=2,
             num_hierarchies=1,
         ),
-        lambda: (_ints((2, 2, 1), 3), np.arange(24) % 2),
+        lambda: (_ints((3, 3, 1), 2), np.arange(24) % 2),
     ),
-    "vector_conditional": (
+    "rgb_coupled_vector_conditional": (
         dict(
-            event_shape=(2, 2, 1),
-            head="bernoulli",
+            event_shape=(1, 2, 3),
+            head=DiscretizedLogisticMixture(2, num_values=3, coupled=True),
             condition_size=3,
-            num_hierarchies=1,
+            weight_norm=False,
+            num_hierarchies=2,
         ),
         lambda: (
-            _ints((2, 2, 1), 2),
+            _ints((1, 2, 3), 3),
             np.random.default_rng(1).normal(size=(24, 3)),
         ),
     ),
@@ -121,7 +109,7 @@ def test_model_passes_the_harness(name):
         {**TINY, **kwargs},
         x,
         condition,
-        cross_backend=name == "vector_conditional",
+        cross_backend=name == "rgb_coupled_vector_conditional",
     )
     assert isinstance(model.backbone, PixelCNNPlusPlusBackbone)
 

@@ -62,29 +62,18 @@ def _dependencies(model, num_values, draws=2, condition=None):
 # keras_ar.testing.run_model_test
 # ----------------------------------------------------------------------
 CASES = {
-    "grey_bernoulli": (
-        dict(event_shape=(2, 3, 1), head="bernoulli"),
-        lambda: (_ints((2, 3, 1), 2), None),
-    ),
-    "grey_categorical": (
-        dict(event_shape=(2, 2, 1), head=3),
-        lambda: (_ints((2, 2, 1), 3), None),
-    ),
-    "rgb_coupled_logistic_mixture": (
-        dict(
-            event_shape=(1, 2, 3),
-            head=DiscretizedLogisticMixture(2, num_values=3, coupled=True),
-        ),
-        lambda: (_ints((1, 2, 3), 3), None),
-    ),
-    "class_conditional": (
+    "grey_class_conditional": (
         dict(event_shape=(2, 2, 1), head=3, condition_classes=2),
         lambda: (_ints((2, 2, 1), 3), np.arange(24) % 2),
     ),
-    "vector_conditional": (
-        dict(event_shape=(2, 2, 1), head="bernoulli", condition_size=3),
+    "rgb_coupled_vector_conditional": (
+        dict(
+            event_shape=(1, 2, 3),
+            head=DiscretizedLogisticMixture(2, num_values=3, coupled=True),
+            condition_size=3,
+        ),
         lambda: (
-            _ints((2, 2, 1), 2),
+            _ints((1, 2, 3), 3),
             np.random.default_rng(1).normal(size=(24, 3)),
         ),
     ),
@@ -100,7 +89,7 @@ def test_model_passes_the_harness(name):
         {**TINY, **kwargs},
         x,
         condition,
-        cross_backend=name == "vector_conditional",
+        cross_backend=name == "rgb_coupled_vector_conditional",
     )
     assert isinstance(model.backbone, PixelSNAILBackbone)
 
