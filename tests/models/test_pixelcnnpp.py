@@ -90,7 +90,7 @@ CASES = {
             head=DiscretizedLogisticMixture(2, num_values=3, coupled=True),
             condition_size=3,
             weight_norm=False,
-            num_hierarchies=2,
+            num_hierarchies=1,
         ),
         lambda: (
             _ints((1, 2, 3), 3),
@@ -109,7 +109,7 @@ def test_model_passes_the_harness(name):
         {**TINY, **kwargs},
         x,
         condition,
-        cross_backend=name == "rgb_coupled_vector_conditional",
+        cross_backend=False,  # the JAX suite runs this harness itself
     )
     assert isinstance(model.backbone, PixelCNNPlusPlusBackbone)
 
@@ -260,10 +260,10 @@ def test_cached_rgb_sampling_equals_naive():
 
 def test_cached_step_equals_the_full_pass_and_runs_once_per_pixel():
     head = DiscretizedLogisticMixture(2, num_values=5, coupled=True)
-    model = _tiny((2, 2, 3), head=head, num_hierarchies=2)
+    model = _tiny((1, 2, 3), head=head, num_hierarchies=2)
     _randomize(model, scale=0.4)
-    x = _ints((2, 2, 3), 5, n=2).astype("float32")
-    full = ops.convert_to_numpy(model(x)).reshape(2, 12, -1)
+    x = _ints((1, 2, 3), 5, n=2).astype("float32")
+    full = ops.convert_to_numpy(model(x)).reshape(2, 6, -1)
     calls = []
     original = model.backbone.call
 
@@ -273,7 +273,7 @@ def test_cached_step_equals_the_full_pass_and_runs_once_per_pixel():
 
     model.backbone.call = counting
     cache = model.build_generation_cache(x, None, None, None)
-    for index in range(12):
+    for index in range(6):
         params, cache = model.call_with_cache(x, cache, index)
         np.testing.assert_allclose(
             ops.convert_to_numpy(params)[:, 0], full[:, index], atol=1e-5
@@ -281,12 +281,12 @@ def test_cached_step_equals_the_full_pass_and_runs_once_per_pixel():
     if keras.backend.backend() == "tensorflow":
         # Eager `cond` runs one branch: one backbone pass per pixel
         # (JAX traces both branches of every step).
-        assert len(calls) == 4
+        assert len(calls) == 2
 
 
 def test_initialize_from_data_normalizes_the_features():
-    model = _tiny((4, 4, 3), head=DiscretizedLogisticMixture(2, coupled=True))
-    x = _ints((4, 4, 3), 256, n=8)
+    model = _tiny((2, 4, 3), head=DiscretizedLogisticMixture(2, coupled=True))
+    x = _ints((2, 4, 3), 256, n=8)
     before = ops.convert_to_numpy(model.backbone.output_conv.kernel_scale)
     assert model.initialize_from_data(x) is model
     scaled = model.head.encode_inputs(x.astype("float32"))
