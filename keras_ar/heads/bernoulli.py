@@ -49,6 +49,12 @@ class Bernoulli(DistributionHead):
         # exact and stable for any logit (one softplus per value).
         return x * logits - ops.softplus(logits)
 
+    def value_log_probs(self, params):
+        logits = ops.cast(params, "float32")
+        return ops.stack(
+            [-ops.softplus(logits), logits - ops.softplus(logits)], -1
+        )
+
     def sample_from_noise(self, params, noise, temperature=1.0):
         self._check_temperature(temperature)
         logits = ops.cast(params, "float32") / temperature

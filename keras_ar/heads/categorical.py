@@ -56,6 +56,9 @@ class Categorical(DistributionHead):
         index = ops.expand_dims(ops.cast(x, "int32"), -1)
         return ops.squeeze(ops.take_along_axis(log_probs, index, axis=-1), -1)
 
+    def value_log_probs(self, params):
+        return ops.log_softmax(ops.cast(params, "float32"), axis=-1)
+
     def sample_from_noise(self, params, noise, temperature=1.0):
         self._check_temperature(temperature)
         logits = self.scaled_logits(params, temperature)

@@ -173,6 +173,39 @@ class DistributionHead(keras.layers.Layer):
         """Log-probability (nats) of each value of `x`, shape `x.shape`."""
         raise NotImplementedError
 
+    def value_log_probs(self, params):
+        """Log-probabilities (nats) of every value `0..num_values-1`.
+
+        The whole distribution of each position at once, as an entropy
+        coder needs it (`keras_ar.compression`): `log_prob` of each value
+        in turn, so the two agree exactly. Discrete heads only.
+
+        Args:
+            params: parameters from `call`, event batch shape `S`.
+
+        Returns:
+            `S + (num_values,)` log-probabilities; each row sums to 1 in
+            probability.
+
+        Raises:
+            ValueError: for a continuous head.
+        """
+        if not self.is_discrete:
+            raise ValueError(
+                f"value_log_probs needs a discrete head; "
+                f"{self.__class__.__name__} is continuous."
+            )
+        shape = tuple(self.event_batch_shape(params))
+        count = self.num_values
+        tail = tuple(params.shape[len(shape) :])
+        expanded = ops.broadcast_to(
+            ops.expand_dims(params, len(shape)), shape + (count,) + tail
+        )
+        values = ops.broadcast_to(
+            ops.arange(count, dtype="float32"), shape + (count,)
+        )
+        return self.log_prob(expanded, values)
+
     def sample_from_noise(self, params, noise, temperature=1.0):
         """Turns uniform noise `x.shape + (noise_size,)` into values."""
         raise NotImplementedError
