@@ -9,12 +9,17 @@ out-of-distribution (`auroc` treats OOD examples as positives).
   `ood_score` is the negative.
 - `input_complexity_score(model, x, compressor)` (Serra et al. 2020):
   `NLL_bits(x) - L(x)`, `L` a lossless compressor's code length.
-- `ood_score(model, x, method)`, `auroc`, `plot_score_histograms`.
+- `ood_score(model, x, method)`, `auroc`, `plot_score_histograms`,
+  `evaluate_ood` (all scores and AUROCs of an in/out pair) and
+  `write_ood_report` (CSV, JSON, PNG).
 """
 
 from keras_ar.ood.auroc import auroc
 from keras_ar.ood.background import clone_untrained
 from keras_ar.ood.background import train_background
+from keras_ar.ood.evaluation import default_compressor
+from keras_ar.ood.evaluation import evaluate_ood
+from keras_ar.ood.evaluation import write_ood_report
 from keras_ar.ood.histograms import plot_score_histograms
 from keras_ar.ood.input_complexity import code_length_bits
 from keras_ar.ood.input_complexity import input_complexity_score
@@ -26,10 +31,13 @@ __all__ = [
     "auroc",
     "clone_untrained",
     "code_length_bits",
+    "default_compressor",
+    "evaluate_ood",
     "input_complexity_score",
     "likelihood_ratio",
     "mutate",
     "ood_score",
     "plot_score_histograms",
     "train_background",
+    "write_ood_report",
 ]
