@@ -17,6 +17,8 @@ Examples:
     keras-ar serve-check saved_models/mnist
     keras-ar export runs/mnist/model.keras --name mnist --base saved_models
     keras-ar models-config saved_models/mnist saved_models/b --out m.config
+    keras-ar compress runs/mnist/model.keras digit.png digit.kar
+    keras-ar decompress runs/mnist/model.keras digit.kar digit_out.png
 
 Importing this package (and parsing arguments, `--help`) imports neither
 Keras nor TensorFlow when the console script starts it (see
@@ -28,6 +30,7 @@ import os
 import sys
 
 from keras_ar.cli import complete
+from keras_ar.cli import compress
 from keras_ar.cli import export
 from keras_ar.cli import forecast
 from keras_ar.cli import sample
@@ -143,6 +146,7 @@ def _parser():
         _add_verbose(command)
         command.set_defaults(run=module.run)
     export.add_commands(sub, _add_verbose)
+    compress.add_commands(sub, _add_verbose)
     return parser
 
 

@@ -16,8 +16,8 @@ from keras_ar.compression.step_scorer import StepScorer
 from keras_ar.models import model_inputs
 from keras_ar.utils import validation
 
-#: Name written in every stream's header.
-FORMAT = "keras_ar.compression"
+#: Hex digits of the model fingerprint a stream keeps (128 bits).
+FINGERPRINT_CHARS = 32
 
 
 def _coder():
@@ -56,7 +56,9 @@ def _progbar(total, progress):
     )
 
 
-def encode(model, x, condition=None, block_size=32, progress=False):
+def encode(
+    model, x, condition=None, block_size=32, progress=False, metadata=None
+):
     """Compresses events losslessly with a model's own probabilities.
 
     Every value is coded with `constriction`'s ANS coder under the
@@ -89,6 +91,8 @@ def encode(model, x, condition=None, block_size=32, progress=False):
         block_size: events run through the model together (the decoder
             runs the same blocks).
         progress: show a progress bar over the model's steps.
+        metadata: a JSON-able dict stored in the stream (`read_header`
+            returns it under "metadata"), e.g. how to write a file back.
 
     Returns:
         bytes.
@@ -136,14 +140,13 @@ def encode(model, x, condition=None, block_size=32, progress=False):
             )
         )
     header = {
-        "format": FORMAT,
         "model": type(model).__name__,
-        "fingerprint": model_fingerprint(model),
+        "fingerprint": model_fingerprint(model)[:FINGERPRINT_CHARS],
         "shape": list(shape),
         "count": len(values),
         "num_values": int(model.head.num_values),
-        "precision": PRECISION,
         "block_size": block,
+        "metadata": metadata,
         "crc32": [
             _crc(values[i : i + block]) for i in range(0, len(values), block)
         ],
@@ -231,12 +234,7 @@ def decode(model, data, progress=False, return_condition=False):
     """
     _check_model(model)
     header, condition, words = unpack(data)
-    if header.get("format") != FORMAT:
-        raise CompressionError(
-            f"Expected a {FORMAT} stream; received format "
-            f"{header.get('format')!r}."
-        )
-    fingerprint = model_fingerprint(model)
+    fingerprint = model_fingerprint(model)[:FINGERPRINT_CHARS]
     if header["fingerprint"] != fingerprint:
         raise CompressionError(
             f"This stream was encoded with another model: expected a "

@@ -22,10 +22,10 @@ def pack(header, condition, words):
     """Serializes one stream.
 
     Layout: `MAGIC`, version (1 byte), header length (4 bytes, little
-    endian), the header as UTF-8 JSON, the condition arrays' bytes (their
-    dtypes and shapes are in the header), every block's ANS words (uint32,
-    little endian), and
-    a CRC-32 of everything before it (4 bytes).
+    endian), the header as zlib-compressed UTF-8 JSON, the condition
+    arrays' bytes (their dtypes and shapes are in the header), every
+    block's ANS words (uint32, little endian), and a CRC-32 of everything
+    before it (4 bytes).
 
     Args:
         header: JSON-able dict (the codec's metadata).
@@ -45,15 +45,21 @@ def pack(header, condition, words):
         for key, value in arrays.items()
     }
     condition_bytes = b"".join(value.tobytes() for value in arrays.values())
-    header["condition_bytes"] = len(condition_bytes)
     header["words"] = [int(len(w)) for w in words]
-    text = json.dumps(header, sort_keys=True).encode()
+    text = zlib.compress(json.dumps(header, sort_keys=True).encode(), 9)
     body = b"".join(
         [MAGIC, bytes([VERSION]), struct.pack("<I", len(text)), text]
         + [condition_bytes]
         + [np.asarray(w, "<u4").tobytes() for w in words]
     )
     return body + struct.pack("<I", zlib.crc32(body))
+
+
+def _condition_size(description):
+    return sum(
+        np.dtype(dtype).itemsize * int(np.prod(shape))
+        for dtype, shape in description.values()
+    )
 
 
 def unpack(data):
@@ -88,15 +94,15 @@ def unpack(data):
         )
     (length,) = struct.unpack("<I", data[5:9])
     try:
-        header = json.loads(data[9 : 9 + length].decode())
+        header = json.loads(zlib.decompress(data[9 : 9 + length]).decode())
         expected = (
             9
             + length
-            + header["condition_bytes"]
+            + _condition_size(header["condition"])
             + 4 * sum(header["words"])
             + 4
         )
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, zlib.error):
         expected = None
     if expected is None or len(data) != expected:
         raise CompressionError(
