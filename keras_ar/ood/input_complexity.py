@@ -42,7 +42,7 @@ def _png_bytes(image):
                 "PNG stores values above 255 only for one channel. Received "
                 f"{image.shape[-1]} channels with values up to {image.max()}."
             )
-        pil = Image.fromarray(image[..., 0], mode="I;16")
+        pil = Image.fromarray(image[..., 0])  # 16-bit grey, "I;16"
     else:
         pil = Image.fromarray(image[..., 0] if image.shape[-1] == 1 else image)
     buffer = io.BytesIO()

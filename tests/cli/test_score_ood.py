@@ -36,9 +36,7 @@ def _main(args):
     return code, printed.getvalue()
 
 
-def test_score_ood_trains_background_and_writes_report(
-    digits_model, tmp_path
-):
+def test_score_ood_trains_background_and_writes_report(digits_model, tmp_path):
     path, model = digits_model
     x_in, _ = data.load("digits", split="test")
     ood = tmp_path / "inverted.npy"
