@@ -168,11 +168,16 @@ def _check_autoregressive(model, x, condition):
     def perturb(value):
         return (value + 1) % high if discrete else value + 1.5
 
-    def params(v):
+    first = _take(model, condition, 1)
+
+    def params(v):  # a batch of perturbed copies of one example
+        cond = None
+        if first is not None:
+            cond = {k: np.repeat(c, len(v), axis=0) for k, c in first.items()}
         out = keras.ops.convert_to_numpy(
-            model(v.astype("float32"), condition=_take(model, condition, 1))
+            model(v.astype("float32"), condition=cond)
         )
-        return out.reshape((1, size, -1))
+        return out.reshape((len(v), size, -1))
 
     matrix = np.zeros((size, size), bool)
     for example in x:

@@ -33,15 +33,18 @@ def _dependencies(model, mask_index, num_values=2, draws=3, condition=None):
             0, num_values, (1,) + model.event_shape
         )
 
-        def fn(v):
+        def fn(v):  # a batch of perturbed copies of x, one condition
+            cond = condition
+            if cond is not None:
+                cond = {k: np.repeat(c, len(v), 0) for k, c in cond.items()}
             params = model.head(
                 model.backbone(
                     model.head.encode_inputs(v),
-                    condition=condition,
+                    condition=cond,
                     mask_index=mask_index,
                 )
             )
-            return ops.reshape(params, (1,) + model.event_shape + (-1,))
+            return ops.reshape(params, (len(v),) + model.event_shape + (-1,))
 
         m = dependency_matrix(
             fn,
