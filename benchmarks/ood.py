@@ -1,0 +1,167 @@
+"""Out-of-distribution detection: Fashion-MNIST in, MNIST out.
+
+The setting of Ren et al. (2019), "Likelihood Ratios for
+Out-of-Distribution Detection" (NeurIPS): a PixelCNN trained on
+Fashion-MNIST scores the Fashion-MNIST test images (in) and the MNIST test
+images (out). Three scores, each with higher = more OOD
+(`keras_ar.ood.ood_score`): the raw likelihood (NLL), the likelihood ratio
+against a background model of the same architecture trained on inputs
+mutated at `--mutation-rate` with L2 `--l2` (`keras_ar.ood`), and the
+input complexity of Serra et al. (2020) with PNG. AUROCs are printed
+beside the paper's (raw likelihood 0.089, likelihood ratio 0.994, from a
+PixelCNN++ trained on a GPU); here both models train for the same
+wall-clock budget on this machine's CPUs (`--budget` seconds each), so the
+numbers show what a CPU budget buys, not the paper's models.
+
+Run (about 8 minutes on 2 cores):
+    python benchmarks/ood.py
+    python benchmarks/ood.py --quick           # smoke test, ~2 min
+
+Writes benchmarks/results/ood.json and ood_histograms.png (ood_quick.*
+with --quick).
+"""
+
+import argparse
+import math
+import os
+import sys
+import time
+
+import numpy as np
+from common import results_header
+from common import write_results
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+#: AUROCs of Ren et al. 2019, table 2 (Fashion-MNIST in, MNIST out).
+PAPER = {"likelihood": 0.089, "likelihood_ratio": 0.994}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--budget", type=float, default=170.0)
+    parser.add_argument("--train-size", type=int, default=20000)
+    parser.add_argument("--test-size", type=int, default=2000)
+    parser.add_argument("--filters", type=int, default=32)
+    parser.add_argument("--blocks", type=int, default=3)
+    parser.add_argument("--output-filters", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--mutation-rate", type=float, default=0.1)
+    parser.add_argument("--l2", type=float, default=1e-4)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.budget, args.train_size, args.test_size = 20.0, 2000, 300
+    return args
+
+
+def time_limit(budget):
+    import keras
+
+    class TimeLimit(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.start, self.steps = time.perf_counter(), 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.steps += 1
+            if time.perf_counter() - self.start >= budget:
+                self.model.stop_training = True
+
+    return TimeLimit()
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    import keras
+
+    from keras_ar import data
+    from keras_ar.models import PixelCNN
+    from keras_ar.ood import evaluate_ood
+    from keras_ar.ood import plot_score_histograms
+    from keras_ar.ood import train_background
+
+    keras.utils.set_random_seed(args.seed)
+    x_train, _ = data.load("fashion_mnist", split="train")
+    x_train = x_train[: args.train_size]
+    x_in = data.load("fashion_mnist", split="test")[0][: args.test_size]
+    x_out = data.load("mnist", split="test")[0][: args.test_size]
+    results = results_header(vars(args))
+    model = PixelCNN(
+        (28, 28, 1),
+        head=256,
+        filters=args.filters,
+        num_residual_blocks=args.blocks,
+        output_filters=args.output_filters,
+    )
+    model.compile(optimizer="adam")
+    timings = {}
+    for name in ("model", "background"):
+        limit = time_limit(args.budget)
+        start = time.perf_counter()
+        fit = dict(batch_size=args.batch_size, epochs=1000, verbose=2)
+        if name == "model":
+            model.fit(x_train, callbacks=[limit], **fit)
+        else:
+            background = train_background(
+                model,
+                x_train,
+                mutation_rate=args.mutation_rate,
+                l2=args.l2,
+                seed=args.seed,
+                callbacks=[limit],
+                **fit,
+            )
+        timings[name] = {
+            "seconds": time.perf_counter() - start,
+            "images": limit.steps * args.batch_size,
+        }
+    start = time.perf_counter()
+    result = evaluate_ood(
+        model, x_in, x_out, background=background, batch_size=256
+    )
+    timings["scoring_seconds"] = time.perf_counter() - start
+    dims = model.num_dims * math.log(2.0)
+    nll = {
+        "fashion_mnist_bits_per_dim": float(
+            np.mean(result["scores"]["likelihood"][0]) / dims
+        ),
+        "mnist_bits_per_dim": float(
+            np.mean(result["scores"]["likelihood"][1]) / dims
+        ),
+    }
+    suffix = "_quick" if args.quick else ""
+    png = os.path.join(HERE, "results", f"ood_histograms{suffix}.png")
+    os.makedirs(os.path.dirname(png), exist_ok=True)
+    plot_score_histograms(
+        result["scores"], png, labels=("Fashion-MNIST", "MNIST")
+    )
+    print(
+        f"\nFashion-MNIST (in) vs MNIST (out), {len(x_in)} + {len(x_out)} "
+        f"test images; PixelCNN {model.count_params():,} parameters, "
+        f"{args.budget:g} s per model on {os.cpu_count()} CPUs"
+    )
+    print(
+        f"model: {timings['model']['images']} images seen; test "
+        f"{nll['fashion_mnist_bits_per_dim']:.3f} bits/dim on "
+        f"Fashion-MNIST, {nll['mnist_bits_per_dim']:.3f} on MNIST"
+    )
+    print(f"\n{'score':<18} {'AUROC':>7} {'paper':>7}")
+    for name, value in result["auroc"].items():
+        paper = PAPER.get(name)
+        paper = f"{paper:>7.3f}" if paper is not None else f"{'-':>7}"
+        print(f"{name:<18} {value:>7.3f} {paper}")
+    results.update(
+        auroc=result["auroc"],
+        paper_auroc=PAPER,
+        nll=nll,
+        timings=timings,
+        parameters=model.count_params(),
+        histograms=os.path.relpath(png, HERE),
+    )
+    write_results(results, "ood" + suffix)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
