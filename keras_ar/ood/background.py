@@ -95,14 +95,14 @@ def train_background(
     """
     if epochs < 1:
         raise ValueError(f"Expected epochs >= 1. Received: epochs={epochs}")
+    if l2 is not None and l2 < 0:
+        raise ValueError(f"Expected l2 >= 0. Received: l2={l2}")
+    data = _mutated(model, x, mutation_rate, seed)
     background = clone_untrained(model)
     if l2:
-        if l2 < 0:
-            raise ValueError(f"Expected l2 >= 0. Received: l2={l2}")
         regularizer = keras.regularizers.L2(float(l2))
         for variable in background.trainable_weights:
             if len(variable.shape) >= 2:
                 variable.regularizer = regularizer
-    data = _mutated(model, x, mutation_rate, seed)
     background.fit(data, epochs=epochs, **fit_kwargs)
     return background

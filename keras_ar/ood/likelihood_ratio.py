@@ -38,13 +38,11 @@ def likelihood_ratio(model, background, x, condition=None, batch_size=None):
 
     >>> import numpy as np
     >>> from keras_ar.models import MADE
-    >>> from keras_ar.ood import likelihood_ratio, train_background
-    >>> x = np.random.default_rng(0).integers(0, 2, (64, 6))
+    >>> from keras_ar.ood import clone_untrained, likelihood_ratio
+    >>> x = np.random.default_rng(0).integers(0, 2, (3, 6))
     >>> model = MADE((6,), hidden_units=[16])
-    >>> model.compile(optimizer="adam")
-    >>> _ = model.fit(x, epochs=1, verbose=0)
-    >>> background = train_background(model, x, 0.2, verbose=0)
-    >>> likelihood_ratio(model, background, x[:3]).shape
+    >>> background = clone_untrained(model)  # or train_background(...)
+    >>> likelihood_ratio(model, background, x).shape
     (3,)
     """
     if tuple(background.event_shape) != tuple(model.event_shape):
