@@ -20,9 +20,9 @@ def quantize_log_probs(log_probs, precision=PRECISION):
     lets a decoder rebuild the encoder's tables.
 
     The cost over the model's own code length is at most
-    `log2(1 + V 2**-precision)` bits per value for `V` values (rounding
-    down never raises a probability's cost by more than the extra share
-    of the smallest values), i.e. under 2e-5 bits for 256 values.
+    `log2(1 / (1 - V 2**-precision))` bits per value for `V` values
+    (2.2e-5 bits for 256 values); values rarer than `2**-precision` cost
+    less than under the model (`precision` bits).
 
     Args:
         log_probs: float array `(..., V)` of log-probabilities (nats);
