@@ -28,7 +28,9 @@ from keras_ar.version import __version__
 
 __all__ = [
     "__version__",
+    "augment",
     "callbacks",
+    "compression",
     "conditioning",
     "data",
     "export",
@@ -36,6 +38,7 @@ __all__ = [
     "heads",
     "layers",
     "models",
+    "ood",
     "tasks",
     "testing",
     "utils",

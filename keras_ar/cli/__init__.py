@@ -17,6 +17,8 @@ Examples:
     keras-ar serve-check saved_models/mnist
     keras-ar export runs/mnist/model.keras --name mnist --base saved_models
     keras-ar models-config saved_models/mnist saved_models/b --out m.config
+    keras-ar train made --csv data.csv --columns a,b,c --out runs/table
+    keras-ar augment runs/cmnist/model.keras --per-class 100 --out aug
     keras-ar compress runs/mnist/model.keras digit.png digit.kar
     keras-ar decompress runs/mnist/model.keras digit.kar digit_out.png
 
@@ -29,6 +31,7 @@ import argparse
 import os
 import sys
 
+from keras_ar.cli import augment
 from keras_ar.cli import complete
 from keras_ar.cli import compress
 from keras_ar.cli import export
@@ -37,6 +40,8 @@ from keras_ar.cli import sample
 from keras_ar.cli import score
 from keras_ar.cli import serve_check
 from keras_ar.cli import train_gated_pixelcnn
+from keras_ar.cli import train_made
+from keras_ar.cli import train_nade
 from keras_ar.cli import train_pixelcnn
 from keras_ar.cli import train_pixelcnnpp
 from keras_ar.cli import train_pixelrnn
@@ -51,6 +56,8 @@ TRAINERS = {
     "pixelrnn": train_pixelrnn,
     "pixelsnail": train_pixelsnail,
     "wavenet": train_wavenet,
+    "made": train_made,
+    "nade": train_nade,
 }
 
 _VERBOSE_HELP = (
@@ -106,6 +113,16 @@ def _parser():
         help="PixelSNAIL on images (causal convolutions and attention)",
     )
     models.add_parser("wavenet", help="WaveNet on speech, music or text")
+    models.add_parser(
+        "made",
+        help="MADE on the numeric columns of a CSV (--csv): density, "
+        "anomaly threshold",
+    )
+    models.add_parser(
+        "nade",
+        help="NADE on the numeric columns of a CSV (--csv): density, "
+        "anomaly threshold",
+    )
     for name, module in TRAINERS.items():
         module.add_arguments(models.choices[name])
         _add_verbose(models.choices[name])
@@ -113,6 +130,12 @@ def _parser():
     for name, module, text in (
         ("sample", sample, "sample from a saved model"),
         ("score", score, "log-likelihood, bits/dim or anomaly scores"),
+        (
+            "augment",
+            augment,
+            "write class-conditional samples (and completions of masked "
+            "real images) as a labelled image folder with a preview grid",
+        ),
         (
             "complete",
             complete,
