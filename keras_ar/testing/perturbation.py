@@ -8,7 +8,7 @@ from keras import ops
 #: Rows per forward pass of `dependency_matrix` (the unperturbed input,
 #: then perturbed copies; the last pass is padded to the same size so that
 #: a compiled `fn` traces one batch shape).
-BATCH_SIZE = 64
+BATCH_SIZE = 256
 
 
 def dependency_matrix(
