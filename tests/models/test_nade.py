@@ -66,7 +66,7 @@ def test_one_pass_matches_the_naive_per_position_formula():
 @pytest.mark.parametrize(
     "kwargs",
     [
-        dict(),
+        # The plain binary NADE is the harness's nade_binary.
         dict(condition_classes=2),
         dict(head=4, event_shape=(2, 3, 2)),
         dict(head="categorical", event_shape=(3,), activation="tanh"),
@@ -120,6 +120,9 @@ def test_cached_continuous_sampling_equals_the_naive_full_pass(head):
     )
 
 
+# Eager steps, slow on JAX; the JAX suite checks NADE's cached path
+# end to end (cached sampling and completion equal the naive pass).
+@pytest.mark.tensorflow
 def test_cached_step_keeps_a_running_pre_activation():
     """The cache is the `(batch, H)` pre-activation `c + sum_{j<d} W_j x_j`
     and a step returns only value `d`'s parameters."""

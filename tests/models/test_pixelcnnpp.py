@@ -102,7 +102,17 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize(
+    "name",
+    [
+        # The JAX suite runs the RGB case only: PixelCNN++'s autoregressive
+        # property, cached sampling and grey class conditioning are
+        # covered on JAX by the tests below, and this case's remaining
+        # checks (sums to 1, chi-square, bad inputs) are backend-free.
+        pytest.param("grey_class_conditional", marks=pytest.mark.tensorflow),
+        "rgb_coupled_vector_conditional",
+    ],
+)
 def test_model_passes_the_harness(name):
     kwargs, data = CASES[name]
     x, condition = data()
@@ -260,6 +270,9 @@ def test_cached_rgb_sampling_equals_naive():
     assert len(np.unique(fast)) > 2
 
 
+# Eager steps, slow on JAX; the JAX suite checks PixelCNN++'s cached path
+# end to end (cached sampling and completion equal the naive pass).
+@pytest.mark.tensorflow
 def test_cached_step_equals_the_full_pass_and_runs_once_per_pixel():
     head = DiscretizedLogisticMixture(2, num_values=5, coupled=True)
     model = _tiny((1, 2, 3), head=head, num_hierarchies=2)
