@@ -17,9 +17,10 @@ models.
 Run (about 8 minutes on 2 cores):
     python benchmarks/ood.py
     python benchmarks/ood.py --quick           # smoke test, ~2 min
+    python benchmarks/ood.py --mutation-rate 0.2 --name ood_mutation_0.2
 
-Writes benchmarks/results/ood.json and ood_histograms.png (ood_quick.*
-with --quick).
+Writes benchmarks/results/NAME.json and NAME_histograms.png (NAME is
+`--name`, default ood; NAME_quick.* with --quick).
 """
 
 import argparse
@@ -51,6 +52,9 @@ def parse_args(argv=None):
     parser.add_argument("--l2", type=float, default=1e-4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--name", default="ood", help="results file names (NAME.json)"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.budget, args.train_size, args.test_size = 20.0, 2000, 300
@@ -139,8 +143,8 @@ def main(argv=None):
             np.mean(result["scores"]["likelihood"][1]) / dims
         ),
     }
-    suffix = "_quick" if args.quick else ""
-    png = os.path.join(HERE, "results", f"ood_histograms{suffix}.png")
+    stem = args.name + ("_quick" if args.quick else "")
+    png = os.path.join(HERE, "results", f"{stem}_histograms.png")
     os.makedirs(os.path.dirname(png), exist_ok=True)
     plot_score_histograms(
         result["scores"], png, labels=("Fashion-MNIST", "MNIST")
@@ -168,7 +172,7 @@ def main(argv=None):
         parameters=model.count_params(),
         histograms=os.path.relpath(png, HERE),
     )
-    write_results(results, "ood" + suffix)
+    write_results(results, stem)
     return 0
 
 
