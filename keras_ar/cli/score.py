@@ -73,13 +73,30 @@ def add_ood_arguments(parser):
             "--background (default OUT/background.keras)"
         ),
     )
-    group.add_argument("--train-input", help="a .npy of training events")
-    group.add_argument("--train-size", type=int, default=10000)
-    group.add_argument("--mutation-rate", type=float, default=0.1)
-    group.add_argument("--l2", type=float, default=0.0)
-    group.add_argument("--epochs", type=int, default=1)
+    group.add_argument(
+        "--train-input",
+        help="a .npy of training events for --train-background (with --input)",
+    )
+    group.add_argument(
+        "--train-size",
+        type=int,
+        default=10000,
+        help="train the background on the first N training images (0 = all)",
+    )
+    group.add_argument(
+        "--mutation-rate",
+        type=float,
+        default=0.1,
+        help="probability of replacing each value (paper: 0.1-0.2)",
+    )
+    group.add_argument(
+        "--l2", type=float, default=0.0, help="L2 weight on the kernels"
+    )
+    group.add_argument(
+        "--epochs", type=int, default=1, help="background training epochs"
+    )
     group.add_argument("--train-batch-size", type=int, default=64)
-    group.add_argument("--seed", type=int, default=0)
+    group.add_argument("--seed", type=int, default=0, help="mutation seed")
     group.add_argument(
         "--compressor",
         default=None,
