@@ -105,8 +105,9 @@ def run_model_test(
     with tempfile.TemporaryDirectory() as directory:
         if save:
             _check_save_load(
-                model, x, condition, directory, seed, cross_backend
-            )
+                model, x, condition, directory, seed, cross_backend,
+                num_samples,
+            )  # fmt: skip
         if export and keras.backend.backend() == "tensorflow":
             from keras_ar.testing.export_checks import assert_export_matches
 
@@ -227,7 +228,9 @@ def _check_cached_equals_naive(model, x, condition, count, seed):
     )
 
 
-def _check_save_load(model, x, condition, directory, seed, cross_backend):
+def _check_save_load(
+    model, x, condition, directory, seed, cross_backend, num_samples
+):
     path = os.path.join(directory, "model.keras")
     model.save(path)
     loaded = keras.saving.load_model(path)
@@ -238,12 +241,15 @@ def _check_save_load(model, x, condition, directory, seed, cross_backend):
         rtol=1e-6,
         atol=1e-6,
     )
+    # As many samples as check 4 drew: the model's compiled loop is reused.
+    cond = _take(model, condition, num_samples)
     _assert_same(
         model,
-        loaded.sample(2, condition=_take(model, condition, 2), seed=seed),
-        model.sample(2, condition=_take(model, condition, 2), seed=seed),
+        loaded.sample(num_samples, condition=cond, seed=seed),
+        model.sample(num_samples, condition=cond, seed=seed),
         "sample after loading",
     )
+    cond = _take(model, condition, len(x))
     loaded.fit(_inputs(model, x, condition), epochs=1, verbose=0)
     if cross_backend and keras.backend.backend() == "tensorflow":
         _check_loads_on_jax(model, x, cond, path, directory)

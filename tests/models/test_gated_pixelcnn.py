@@ -90,7 +90,16 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize(
+    "name",
+    [
+        # On JAX the vector-conditional case covers grey Bernoulli images.
+        pytest.param("grey_bernoulli", marks=pytest.mark.tensorflow),
+        "class_conditional",
+        "rgb_categorical",
+        "vector_conditional",
+    ],
+)
 def test_model_passes_the_harness(name):
     kwargs, data = CASES[name]
     x, condition = data()
