@@ -26,24 +26,6 @@ def load_model(path):
     return keras.saving.load_model(path)
 
 
-def read_csv(path):
-    """Reads a numeric CSV (an optional header row is skipped)."""
-    import numpy as np
-
-    if not os.path.exists(path):
-        raise SystemExit(f"keras-ar: no such file: {path}")
-    with open(path) as f:
-        first = f.readline().strip().split(",")
-    try:
-        [float(v) for v in first]
-        skip = 0
-    except ValueError:
-        skip = 1
-    return np.loadtxt(
-        path, delimiter=",", skiprows=skip, ndmin=2, dtype="float32"
-    )
-
-
 def write_json(path, payload):
     """Writes `payload` as indented JSON (NumPy scalars as floats)."""
     import json

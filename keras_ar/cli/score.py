@@ -11,7 +11,6 @@ import math
 
 from keras_ar.cli.common import echo
 from keras_ar.cli.common import load_model
-from keras_ar.cli.common import read_csv
 from keras_ar.cli.common import verbosity
 
 
@@ -155,15 +154,12 @@ def _score_anomaly(args):
     elif args.input.endswith(".npy"):
         x = np.load(args.input)
     else:
-        x = read_csv(args.input)
-        if x.shape[1:] != model.event_shape:
-            if x.shape[1] != model.num_dims:
-                raise ValueError(
-                    f"The CSV has {x.shape[1]} columns; the model expects "
-                    f"{model.num_dims} values per row (event_shape "
-                    f"{model.event_shape})."
-                )
-            x = x.reshape((-1,) + model.event_shape)
+        from keras_ar.data.csv_table import read_model_rows
+
+        # The model's columns (its `model.columns.json` from `keras-ar
+        # train made|nade --csv`), in training order; others are ignored.
+        x = read_model_rows(args.input, args.model_path, model.num_dims)
+        x = x.reshape((-1,) + model.event_shape)
     if args.limit:
         x = x[: args.limit]
     if model.is_conditional:

@@ -63,7 +63,8 @@ class LikelihoodTraining:
         loss = weighted / denominator
         extra = ops.zeros((), nll.dtype)
         if self.losses:
-            extra = ops.cast(ops.sum(self.losses), nll.dtype)
+            # A stack, not a list: JAX's tracer cannot convert a list.
+            extra = ops.cast(ops.sum(ops.stack(self.losses)), nll.dtype)
             loss = loss + extra / distribution.num_replicas()
         # Metrics: every replica records the global batch mean with an
         # equal share of its weight, so each replica's tracker (and their

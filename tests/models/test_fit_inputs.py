@@ -244,3 +244,18 @@ def test_every_epoch_trains_on_its_own_batches(per_execution):
     history = model.fit(x, batch_size=4, epochs=3, verbose=0)
     assert len(history.history["loss"]) == 3
     assert int(model.optimizer.iterations) == 15
+
+
+def test_regularization_losses_are_added_to_the_loss():
+    # Two L2 losses (a list the JAX trainer once failed to sum).
+    model = _pixelcnn()
+    kernels = [w for w in model.trainable_weights if len(w.shape) >= 2][:2]
+    for kernel in kernels:
+        kernel.regularizer = keras.regularizers.L2(0.5)
+    x, _ = _data()
+    penalty = sum(0.5 * float(np.sum(np.square(k.numpy()))) for k in kernels)
+    assert len(model.losses) == 2
+    nll = float(np.mean(-model.log_prob(x)))
+    loss = model.evaluate(x, batch_size=24, verbose=0, return_dict=True)
+    assert math.isclose(loss["loss"], nll + penalty, rel_tol=1e-4)
+    model.fit(x, batch_size=24, epochs=1, verbose=0)
