@@ -8,6 +8,7 @@ import json
 import os
 import platform
 import subprocess
+import time
 from importlib import metadata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -101,3 +102,38 @@ def write_results(results, name):
         json.dump(results, f, indent=2, default=float)
     print(f"\nwrote {path}")
     return path
+
+
+def time_limit(budget, max_steps=None):
+    """Stops training after `budget` seconds or `max_steps` batches."""
+    import keras
+
+    class TimeLimit(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.start, self.steps = time.perf_counter(), 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.steps += 1
+            if max_steps is not None:
+                if self.steps >= max_steps:
+                    self.model.stop_training = True
+            elif time.perf_counter() - self.start >= budget:
+                self.model.stop_training = True
+
+    return TimeLimit()
+
+
+def image_pixelcnn(args, shape=(28, 28, 1)):
+    """The benchmarks' 256-way PixelCNN (`args.filters`, `args.blocks`,
+    `args.output_filters`), compiled with Adam."""
+    from keras_ar.models import PixelCNN
+
+    model = PixelCNN(
+        shape,
+        head=256,
+        filters=args.filters,
+        num_residual_blocks=args.blocks,
+        output_filters=args.output_filters,
+    )
+    model.compile(optimizer="adam")
+    return model

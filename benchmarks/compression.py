@@ -36,7 +36,9 @@ import sys
 import time
 
 import numpy as np
+from common import image_pixelcnn
 from common import results_header
+from common import time_limit
 from common import write_results
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -61,20 +63,6 @@ def parse_args(argv=None):
         args.budget, args.train_size, args.test_size = 15.0, 2000, 50
         args.block_size = 25
     return args
-
-
-def time_limit(budget):
-    import keras
-
-    class TimeLimit(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.start = time.perf_counter()
-
-        def on_train_batch_end(self, batch, logs=None):
-            if time.perf_counter() - self.start >= budget:
-                self.model.stop_training = True
-
-    return TimeLimit()
 
 
 def byte_compressors():
@@ -200,20 +188,12 @@ def run_images(args, name, results):
     import keras
 
     from keras_ar import data
-    from keras_ar.models import PixelCNN
 
     keras.utils.set_random_seed(args.seed)
     x_train = data.load(name, split="train")[0][: args.train_size]
     x_test = data.load(name, split="test")[0][: args.test_size]
     x_test = np.rint(x_test).astype("int32")
-    model = PixelCNN(
-        (28, 28, 1),
-        head=256,
-        filters=args.filters,
-        num_residual_blocks=args.blocks,
-        output_filters=args.output_filters,
-    )
-    model.compile(optimizer="adam")
+    model = image_pixelcnn(args)
     start = time.perf_counter()
     model.fit(
         x_train, batch_size=args.batch_size, epochs=1000, verbose=2,

@@ -30,7 +30,9 @@ import sys
 import time
 
 import numpy as np
+from common import image_pixelcnn
 from common import results_header
+from common import time_limit
 from common import write_results
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -61,31 +63,11 @@ def parse_args(argv=None):
     return args
 
 
-def time_limit(budget, max_steps=None):
-    """Stops training after `budget` seconds or `max_steps` batches."""
-    import keras
-
-    class TimeLimit(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.start, self.steps = time.perf_counter(), 0
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.steps += 1
-            if max_steps is not None:
-                if self.steps >= max_steps:
-                    self.model.stop_training = True
-            elif time.perf_counter() - self.start >= budget:
-                self.model.stop_training = True
-
-    return TimeLimit()
-
-
 def main(argv=None):
     args = parse_args(argv)
     import keras
 
     from keras_ar import data
-    from keras_ar.models import PixelCNN
     from keras_ar.ood import evaluate_ood
     from keras_ar.ood import plot_score_histograms
     from keras_ar.ood import train_background
@@ -96,14 +78,7 @@ def main(argv=None):
     x_in = data.load("fashion_mnist", split="test")[0][: args.test_size]
     x_out = data.load("mnist", split="test")[0][: args.test_size]
     results = results_header(vars(args))
-    model = PixelCNN(
-        (28, 28, 1),
-        head=256,
-        filters=args.filters,
-        num_residual_blocks=args.blocks,
-        output_filters=args.output_filters,
-    )
-    model.compile(optimizer="adam")
+    model = image_pixelcnn(args)
     timings = {}
     for name in ("model", "background"):
         # The background model trains on as many batches as the model
