@@ -36,6 +36,7 @@ class StepScorer:
     ...     tables.append(log_probs)
     ...     return np.take_along_axis(x, positions, axis=1)
     >>> scorer.run(1, None, write)
+    array([[1, 0, 1]], dtype=int32)
     >>> [t.shape for t in tables]
     [(1, 1, 2), (1, 1, 2), (1, 1, 2)]
     """
