@@ -177,7 +177,9 @@ class WaveNet(AutoregressiveModel):
 
     def build(self, input_shape=None):
         # From shapes alone: no eager forward pass (slow op by op on JAX).
-        self.backbone.build((None, None, self.channels))
+        # The constructor builds already; a second `build()` is a no-op.
+        if not self.backbone.built:
+            self.backbone.build((None, None, self.channels))
         if not self.head.built:
             self.head.build((None, None, self.backbone.features_size))
         self.built = True

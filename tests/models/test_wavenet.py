@@ -162,6 +162,12 @@ def test_params_shape_and_teacher_forcing():
     assert model.variable_length
     # Any length can be scored.
     assert model.log_prob(np.zeros((2, 9, 2))).shape == (2,)
+    # The constructor builds; calling build() again (as users do) is a
+    # no-op, not an error.
+    count = len(model.weights)
+    model.build()
+    model.build((None, 5, 2))
+    assert len(model.weights) == count
 
 
 def test_backbone_features_config_and_cropped_local_condition():
