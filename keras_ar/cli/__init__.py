@@ -129,7 +129,12 @@ def _parser():
         models.choices[name].set_defaults(run=module.run)
     for name, module, text in (
         ("sample", sample, "sample from a saved model"),
-        ("score", score, "log-likelihood, bits/dim or anomaly scores"),
+        (
+            "score",
+            score,
+            "log-likelihood, bits/dim, anomaly scores or OOD detection "
+            "(--ood)",
+        ),
         (
             "augment",
             augment,
