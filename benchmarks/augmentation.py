@@ -45,6 +45,9 @@ def parse_args(argv=None):
     parser.add_argument("--labelled", default="100,1000")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument(
+        "--name", default=None, help="results name (default: augmentation)"
+    )
+    parser.add_argument(
         "--ratio", type=float, default=2.0, help="samples per real image"
     )
     parser.add_argument(
@@ -228,7 +231,7 @@ def main(argv=None):
     if args.quick:
         args.seeds, args.generator_images = 1, 200
         args.classifier_steps = 20
-    out = "augmentation_quick" if args.quick else "augmentation"
+    out = args.name or ("augmentation_quick" if args.quick else "augmentation")
     results = common.results_header(vars(args))
     import keras
 
