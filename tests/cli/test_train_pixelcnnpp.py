@@ -12,7 +12,7 @@ from keras_ar import cli
 from keras_ar.cli import train_pixelcnnpp
 from keras_ar.heads import DiscretizedLogisticMixture
 
-TINY = ["--filters", "4", "--resnets", "1", "--hierarchies", "2"]
+TINY = ["--filters", "4", "--resnets", "1", "--hierarchies", "1"]
 TINY += ["--mixtures", "2"]
 
 
@@ -52,7 +52,7 @@ def test_train_pixelcnnpp_on_digits(tmp_path, capsys):
     assert (model.filters, model.num_resnet, model.num_hierarchies) == (
         4,
         1,
-        2,
+        1,
     )
     assert model.dropout == 0.1 and model.weight_norm
     assert model.head.coupled and model.head.num_components == 2
