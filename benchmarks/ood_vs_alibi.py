@@ -17,13 +17,15 @@ score the same test images; AUROCs (higher score = more OOD) are printed
 beside the paper's (raw likelihood 0.089, likelihood ratio 0.994).
 Training images/s count the whole `fit`, graph tracing included.
 
-Set up alibi-detect once (keeps the main environment as it is):
+Set up alibi-detect once (keeps the main environment as it is; --no-deps
+because alibi pins numpy<2, numba<0.60 and TensorFlow<2.19, while the
+system's TensorFlow 2.21 and tf-keras serve it; a current numba works):
     python -m venv --system-site-packages /tmp/alibi_venv
     /tmp/alibi_venv/bin/pip install alibi-detect==0.13.0 --no-deps
     /tmp/alibi_venv/bin/pip install "transformers<5" "dill<0.4" \\
         catalogue numba
 
-Run (about 15 minutes on 2 cores):
+Run (about 21 minutes on 2 shared cores):
     python benchmarks/ood_vs_alibi.py --alibi-python /tmp/alibi_venv/bin/python
     python benchmarks/ood_vs_alibi.py --quick   # smoke test, ~3 min
 
