@@ -249,6 +249,7 @@ def test_rnade_learns_correlated_data_and_round_trips(tmp_path):
     )
 
 
+@pytest.mark.tensorflow  # JAX CI time (about 20 s there)
 def test_mixed_precision_fit_log_prob_and_sample():
     """A bfloat16 bias used to be added to float32 inputs (TensorFlow
     refused: AddV2 expected a float tensor)."""

@@ -214,6 +214,7 @@ def test_sampler_draws_from_log_prob():
     assert stats.chisquare(counts, expected).pvalue > 1e-3
 
 
+@pytest.mark.tensorflow  # JAX CI time; the JAX harness cases fit too
 def test_fit_on_a_few_images_then_samples_them():
     images = np.array(
         [
@@ -400,7 +401,12 @@ def test_complete_matches_sample_on_the_first_values():
     "kwargs, cond",
     [
         ({"condition_classes": 2}, np.array([0, 1, 1, 0])),
-        ({"condition_size": 2}, np.linspace(-1, 1, 8).reshape(4, 2)),
+        # JAX CI time: the class case runs on both backends.
+        pytest.param(
+            {"condition_size": 2},
+            np.linspace(-1, 1, 8).reshape(4, 2),
+            marks=pytest.mark.tensorflow,
+        ),
     ],
     ids=["class", "vector"],
 )
@@ -450,6 +456,7 @@ def test_receptive_field_rows():
     assert model.receptive_field_rows == 3 + 3
 
 
+@pytest.mark.tensorflow  # channel-group arithmetic; JAX CI time
 def test_default_rgb_model_splits_uneven_channel_groups():
     # filters=64, output_filters=256 are not multiples of 3: the groups are
     # nearly equal consecutive blocks, and the model stays autoregressive
