@@ -177,6 +177,12 @@ TENSORFLOW_ONLY = (
     # RGB PixelCNN on JAX: test_pixelcnn's RGB autoregressive and cached
     # sampling tests.
     "pixelcnn_rgb_categorical",
+    # Class-conditional PixelCNN and two-channel WaveNet on JAX:
+    # pixelcnn_vector_conditional and wavenet_class_and_local (conditions),
+    # test_pixelcnn's class-conditional cached sampling, test_wavenet's
+    # multichannel tests.
+    "pixelcnn_class_conditional",
+    "wavenet_two_channels",
 )
 
 
