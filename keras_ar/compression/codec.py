@@ -31,6 +31,19 @@ def _coder():
     return constriction
 
 
+def _table_model():
+    """constriction's categorical model family, probabilities per symbol
+    (encoder and decoder must use the same setting of `perfect`)."""
+    return _coder().stream.model.Categorical(perfect=False)
+
+
+def _coder_probabilities(freq):
+    """Integer frequencies as the float64 probabilities constriction
+    takes: `freq / 2**PRECISION`, exact (dyadic), so the coder sees these
+    frequencies on both sides."""
+    return np.asarray(freq, "float64") / (1 << PRECISION)
+
+
 def _check_model(model):
     head = model.head
     if not head.is_discrete:
@@ -123,8 +136,7 @@ def encode(
     condition = model.condition_spec.check(condition, len(values), length)
     shape = tuple(values.shape[1:])
     scorer = StepScorer(model, shape)
-    coder = _coder()
-    family = coder.stream.model.Categorical(perfect=False)
+    family = _table_model()
     progbar = _progbar(scorer.steps * _chunks(len(values), block), progress)
     words = []
     for start in range(0, len(values), block):
@@ -187,9 +199,7 @@ def _encode_block(scorer, family, values, condition, block, progbar):
     tables = np.stack(tables).reshape(-1, size)  # (steps * count * G, V)
     symbols = np.stack(symbols).reshape(-1)
     ans = _coder().stream.stack.AnsCoder()
-    ans.encode_reverse(
-        symbols, family, tables.astype("float64") / (1 << PRECISION)
-    )
+    ans.encode_reverse(symbols, family, _coder_probabilities(tables))
     return ans.get_compressed()
 
 
@@ -245,7 +255,7 @@ def decode(model, data, progress=False, return_condition=False):
     shape, count = tuple(header["shape"]), header["count"]
     block = header["block_size"]
     scorer = StepScorer(model, shape)
-    family = _coder().stream.model.Categorical(perfect=False)
+    family = _table_model()
     progbar = _progbar(scorer.steps * _chunks(count, block), progress)
     events = []
     for number, start in enumerate(range(0, count, block)):
@@ -280,8 +290,7 @@ def _decode_block(scorer, family, words, count, condition, block, progbar):
     ans = _coder().stream.stack.AnsCoder(words)
 
     def write(index, log_probs, positions):
-        tables = quantize_log_probs(log_probs[:count]).astype("float64")
-        tables /= 1 << PRECISION
+        tables = _coder_probabilities(quantize_log_probs(log_probs[:count]))
         values = np.zeros(positions.shape, "int32")
         values[:count] = ans.decode(
             family, tables.reshape(-1, tables.shape[-1])
