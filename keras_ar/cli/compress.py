@@ -1,5 +1,5 @@
-"""`keras-ar compress` and `keras-ar decompress`: lossless coding of PNG
-and WAV files with a trained model."""
+"""`keras-ar compress` and `keras-ar decompress`: lossless coding of PNG,
+WAV and text files with a trained model."""
 
 from keras_ar.cli.common import echo
 from keras_ar.cli.common import load_model
@@ -13,11 +13,14 @@ def add_commands(sub, add_verbose):
         add_verbose: adds the `-v/--verbose` flag to a subparser.
     """
     text = (
-        "losslessly compress a PNG image or WAV file with a trained model "
-        "(ANS coding of the model's probabilities)"
+        "losslessly compress a PNG image, a WAV file or a text file (bytes, "
+        "with a WaveNet trained on text) with a trained model (ANS coding "
+        "of the model's probabilities)"
     )
     command = sub.add_parser("compress", help=text, description=text)
-    _add_paths(command, "a .png or .wav file", "the compressed file")
+    _add_paths(
+        command, "a .png, .wav or text file", "the compressed file"
+    )
     command.add_argument(
         "--mu-law",
         action="store_true",
@@ -30,7 +33,9 @@ def add_commands(sub, add_verbose):
     command.set_defaults(run=run_compress)
     text = "decode a file from `keras-ar compress` with the same model"
     command = sub.add_parser("decompress", help=text, description=text)
-    _add_paths(command, "a file from keras-ar compress", "the .png or .wav")
+    _add_paths(
+        command, "a file from keras-ar compress", "the .png, .wav or text"
+    )
     add_verbose(command)
     command.set_defaults(run=run_decompress)
 

@@ -85,6 +85,13 @@ class WaveNetTrainer(Trainer):
             "--layers", type=int, default=8, help="dilation layers per stack"
         )
         parser.add_argument(
+            "--input-encoding",
+            choices=("scaled", "one_hot"),
+            default=None,
+            help="how the network reads each value: scaled to [-1, 1] or "
+            "one-hot (default: scaled for audio, one_hot for text)",
+        )
+        parser.add_argument(
             "--sample-seconds",
             type=float,
             default=1.0,
@@ -146,12 +153,15 @@ class WaveNetTrainer(Trainer):
             skip_channels=args.skip_channels,
             num_stacks=args.stacks,
             layers_per_stack=args.layers,
+            input_encoding=args.input_encoding
+            or ("scaled" if data.value == "sample" else "one_hot"),
         )
 
     def describe(self, model, args, data):
         return (
-            f"model: WaveNet {args.stacks}x{args.layers} layers, receptive "
-            f"field {model.receptive_field} {data.value}s, "
+            f"model: WaveNet {args.stacks}x{args.layers} layers, "
+            f"{model.input_encoding} inputs, receptive field "
+            f"{model.receptive_field} {data.value}s, "
             f"{model.count_params():,} parameters"
         )
 

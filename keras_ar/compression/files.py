@@ -1,4 +1,4 @@
-"""Compressing PNG images and WAV audio files with a model."""
+"""Compressing PNG images, WAV audio and text files with a model."""
 
 import json
 import os
@@ -8,6 +8,13 @@ import numpy as np
 from keras_ar.compression.codec import decode
 from keras_ar.compression.codec import encode
 from keras_ar.compression.codec import read_header
+
+#: Longest text window coded as one sequence (a text file is cut into
+#: equal windows of at most this many bytes, coded side by side).
+TEXT_WINDOW = 4096
+#: Events the model runs at once when coding a file.
+FILE_BLOCK_SIZE = 128
+_TEXT_PAD = ord("\n")
 
 
 def _png_values(model, path):
@@ -93,8 +100,36 @@ def _wav_values(model, path, mu_law):
     return values[None], meta
 
 
+def _text_values(model, path, window=None):
+    """A byte file as `rows` equal windows `(rows, width, 1)` of at most
+    `window` bytes; the last window is padded with newlines (fewer than
+    `rows` of them), and the metadata keeps the true length."""
+    channels = model.event_shape[-1]
+    if (
+        not model.variable_length
+        or channels != 1
+        or model.head.num_values != 256
+    ):
+        raise ValueError(
+            "Text is coded byte by byte with a one-channel sequence model "
+            "over 256 values (e.g. `keras-ar train wavenet --data "
+            f"shakespeare`); {type(model).__name__} models events of shape "
+            f"{tuple(model.event_shape)} with {model.head.num_values} values."
+        )
+    with open(path, "rb") as f:
+        raw = np.frombuffer(f.read(), dtype=np.uint8)
+    if raw.size == 0:
+        raise ValueError(f"{path!r} is empty: there is nothing to compress.")
+    rows = -(-raw.size // (window or TEXT_WINDOW))
+    width = -(-raw.size // rows)
+    values = np.full(rows * width, _TEXT_PAD, "int32")
+    values[: raw.size] = raw
+    meta = {"kind": "text", "length": int(raw.size)}
+    return values.reshape(rows, width, 1), meta
+
+
 def compress_file(model, in_path, out_path, mu_law=False, progress=False):
-    """Compresses a PNG image or a WAV file into `out_path`.
+    """Compresses a PNG image, a WAV file or a text file into `out_path`.
 
     A PNG must have the model's event shape and values the head models
     (0..255 for 256 values; 0 and 255, or 0 and 1, for 2). A WAV must
@@ -104,7 +139,7 @@ def compress_file(model, in_path, out_path, mu_law=False, progress=False):
 
     Args:
         model: an `AutoregressiveModel` with a discrete head.
-        in_path: `.png` or `.wav` file.
+        in_path: a `.png`, `.wav` or text file.
         out_path: the compressed stream's path.
         mu_law: code a WAV's mu-law codes.
         progress: show a progress bar.
@@ -120,20 +155,28 @@ def compress_file(model, in_path, out_path, mu_law=False, progress=False):
     elif suffix == ".wav":
         values, meta = _wav_values(model, in_path, mu_law)
     else:
-        raise ValueError(f"Expected a .png or .wav file; received {in_path!r}.")
-    data = encode(model, values, progress=progress, metadata=meta)
+        values, meta = _text_values(model, in_path)
+    data = encode(
+        model,
+        values,
+        block_size=min(len(values), FILE_BLOCK_SIZE),
+        progress=progress,
+        metadata=meta,
+    )
     with open(out_path, "wb") as f:
         f.write(data)
+    count = meta.get("length", int(values.size))  # text: without padding
     return {
         "input_bytes": os.path.getsize(in_path),
         "compressed_bytes": len(data),
-        "values": int(values.size),
-        "bits_per_value": 8 * len(data) / values.size,
+        "values": count,
+        "bits_per_value": 8 * len(data) / count,
     }
 
 
 def decompress_file(model, in_path, out_path, progress=False):
-    """Decodes a stream from `compress_file` and writes the PNG or WAV.
+    """Decodes a stream from `compress_file` and writes the PNG, WAV or
+    text file.
 
     Returns:
         A dict: compressed bytes, output path, the file kind.
@@ -141,8 +184,14 @@ def decompress_file(model, in_path, out_path, progress=False):
     with open(in_path, "rb") as f:
         data = f.read()
     meta = read_header(data).get("metadata") or {}
-    values = decode(model, data, progress=progress)[0]
+    values = decode(model, data, progress=progress)
     kind = meta.get("kind")
+    if kind == "text":
+        raw = values.reshape(-1)[: meta["length"]].astype(np.uint8)
+        with open(out_path, "wb") as f:
+            f.write(raw.tobytes())
+        return {"compressed_bytes": len(data), "output": out_path, "kind": kind}
+    values = values[0]
     if kind == "png":
         from PIL import Image
 

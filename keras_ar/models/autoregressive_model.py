@@ -113,9 +113,15 @@ class AutoregressiveModel(LikelihoodTraining, GenerationProtocol, keras.Model):
         self._params(x, self.condition_spec.dummy(1, length))
         self.built = True
 
+    def encode_inputs(self, x):
+        """The network's input for events `x`: the head's scaling to
+        `[-1, 1]` (`DistributionHead.encode_inputs`); models with another
+        input encoding override this."""
+        return self.head.encode_inputs(x)
+
     def _params(self, x, condition=None, training=None):
         features = self.compute_features(
-            self.head.encode_inputs(x), condition, training=training
+            self.encode_inputs(x), condition, training=training
         )
         return self.head_params(features, x)
 

@@ -28,6 +28,14 @@ class WaveNet(AutoregressiveModel):
     `head.encode`). Any length can be scored and generated: the network
     is convolutional (`variable_length`).
 
+    Inputs: by default the network reads each value scaled to `[-1, 1]`
+    (`input_encoding="scaled"`, right for audio, where nearby codes are
+    similar sounds). For symbols without an order, such as the bytes of
+    text, `input_encoding="one_hot"` feeds a one-hot vector of the head's
+    `num_values` per channel instead (the input convolution then acts as
+    a learned embedding of each symbol), as character-level WaveNets and
+    ByteNet do.
+
     Conditioning (van den Oord et al., section 2.5), declared in the
     model's `condition_spec`: `condition_classes` adds a global condition,
     an integer class id per example (e.g. a speaker), embedded and fed to
@@ -74,6 +82,9 @@ class WaveNet(AutoregressiveModel):
             condition, or `None`.
         local_upsample_factor: signal steps per local-condition frame.
         local_upsample: `"repeat"` or `"transposed"`.
+        input_encoding: `"scaled"` (default: values scaled to `[-1, 1]`)
+            or `"one_hot"` (one-hot over the head's values; discrete
+            heads only).
         **kwargs: `keras.Model` arguments.
 
     Example:
@@ -113,6 +124,7 @@ class WaveNet(AutoregressiveModel):
         local_condition_channels=None,
         local_upsample_factor=1,
         local_upsample="repeat",
+        input_encoding="scaled",
         **kwargs,
     ):
         event_shape = validation.check_event_shape(event_shape)
@@ -131,6 +143,15 @@ class WaveNet(AutoregressiveModel):
             local_upsample_factor=local_upsample_factor,
         )
         super().__init__(event_shape, head, condition_spec=spec, **kwargs)
+        self.input_encoding = validation.check_choice(
+            input_encoding, "input_encoding", ("scaled", "one_hot")
+        )
+        if self.input_encoding == "one_hot" and not self.head.is_discrete:
+            raise ValueError(
+                "input_encoding='one_hot' needs a discrete head (integer "
+                f"values); {self.head.__class__.__name__} is continuous. "
+                "Use input_encoding='scaled'."
+            )
         self.backbone = WaveNetBackbone(
             self.head.features_size(self.channels),
             residual_channels=residual_channels,
@@ -170,6 +191,27 @@ class WaveNet(AutoregressiveModel):
         """How many past time steps a prediction sees (see the class)."""
         return self.backbone.receptive_field
 
+    @property
+    def input_channels(self):
+        """Channels the network reads per time step: `channels`, times
+        the head's `num_values` with `input_encoding="one_hot"`."""
+        if self.input_encoding == "one_hot":
+            return self.channels * self.head.num_values
+        return self.channels
+
+    def encode_inputs(self, x):
+        """Values `(..., channels)` -> the network's input `(...,
+        input_channels)`: scaled to `[-1, 1]` by the head, or one-hot."""
+        if self.input_encoding == "scaled":
+            return self.head.encode_inputs(x)
+        count = self.head.num_values
+        hot = ops.one_hot(ops.cast(x, "int32"), count, dtype=self.compute_dtype)
+        shape = tuple(x.shape)
+        if all(size is not None for size in shape[:-1]):
+            return ops.reshape(hot, shape[:-1] + (shape[-1] * count,))
+        leading = ops.shape(x)[:-1]
+        return ops.reshape(hot, tuple(leading) + (shape[-1] * count,))
+
     def local_frames(self, length=None):
         """Local-condition frames needed for `length` steps."""
         length = self.length if length is None else int(length)
@@ -179,7 +221,7 @@ class WaveNet(AutoregressiveModel):
         # From shapes alone: no eager forward pass (slow op by op on JAX).
         # The constructor builds already; a second `build()` is a no-op.
         if not self.backbone.built:
-            self.backbone.build((None, None, self.channels))
+            self.backbone.build((None, None, self.input_channels))
         if not self.head.built:
             self.head.build((None, None, self.backbone.features_size))
         self.built = True
@@ -243,7 +285,7 @@ class WaveNet(AutoregressiveModel):
     def call_with_cache(self, x, cache, index):
         index = ops.cast(index, "int32")
         previous = ops.take(x, ops.maximum(index - 1, 0), axis=1)
-        previous = self.head.encode_inputs(previous)
+        previous = self.encode_inputs(previous)
         previous = ops.where(index > 0, previous, ops.zeros_like(previous))
         features, cache = self.backbone.call_with_cache(previous, cache, index)
         return self.head(features), cache
@@ -254,4 +296,5 @@ class WaveNet(AutoregressiveModel):
     def get_config(self):
         config = super().get_config()
         config.update({name: getattr(self, name) for name in ARGUMENTS})
+        config["input_encoding"] = self.input_encoding
         return config

@@ -31,6 +31,11 @@ def files(tmp_path_factory):
         num_stacks=1, layers_per_stack=2,
     )  # fmt: skip
     perturb(audio, 0.1).save(root / "audio.keras")
+    text = WaveNet(
+        (32, 1), head=256, residual_channels=8, skip_channels=8,
+        num_stacks=1, layers_per_stack=2, input_encoding="one_hot",
+    )  # fmt: skip
+    perturb(text, 0.1).save(root / "text.keras")
     Image.fromarray(rng.integers(0, 256, (6, 5)).astype("uint8")).save(
         root / "grey.png"
     )
@@ -87,6 +92,25 @@ def test_mu_law_codes_of_16_bit_audio(files):
     assert np.max(np.abs(after / 32768.0 - expected)) <= 1 / 32768
 
 
+def test_text_round_trip_is_byte_identical(files, monkeypatch, capsys):
+    from keras_ar.compression import files as compression_files
+
+    # 301 bytes in windows of at most 64: 5 windows of 61, 4 bytes of pad.
+    monkeypatch.setattr(compression_files, "TEXT_WINDOW", 64)
+    text = "ROMEO:\nBut soft, what light through yonder window breaks? é\n"
+    raw = (text.encode() * 6)[:301]
+    (files / "play.txt").write_bytes(raw)
+    packed = _round_trip(files, "text.keras", "play.txt", "play_out.txt")
+    assert "301 values" in capsys.readouterr().out
+    assert (files / "play_out.txt").read_bytes() == raw
+    from keras_ar.compression import read_header
+
+    with open(packed, "rb") as f:
+        header = read_header(f.read())
+    assert header["shape"] == [61, 1] and header["count"] == 5
+    assert header["metadata"] == {"kind": "text", "length": 301}
+
+
 def test_bad_files_and_models_are_errors(files, capsys):
     root = str(files)
     # A 16-bit WAV is not lossless with 256 values without --mu-law.
@@ -102,6 +126,15 @@ def test_bad_files_and_models_are_errors(files, capsys):
     assert main(["compress", f"{root}/binary.keras", f"{root}/grey.png",
                  f"{root}/x.kar"]) == 2  # fmt: skip
     assert "0 and 255 only" in capsys.readouterr().err
+    # Text for an image model; an empty text file.
+    (files / "empty.txt").write_bytes(b"")
+    (files / "note.txt").write_bytes(b"abc")
+    assert main(["compress", f"{root}/image.keras", f"{root}/note.txt",
+                 f"{root}/x.kar"]) == 2  # fmt: skip
+    assert "one-channel sequence model" in capsys.readouterr().err
+    assert main(["compress", f"{root}/text.keras", f"{root}/empty.txt",
+                 f"{root}/x.kar"]) == 2  # fmt: skip
+    assert "is empty" in capsys.readouterr().err
     # Decoding with another model.
     packed = _round_trip(files, "image.keras", "grey.png", "g.png")
     assert main(["decompress", f"{root}/binary.keras", packed,

@@ -49,6 +49,7 @@ def test_train_wavenet_on_shakespeare_generates_text(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "test bits/char" in printed
     assert "(held-out shakespeare)" in printed
+    assert "one_hot inputs" in printed  # the text default
     text = (out / "samples.txt").read_text(encoding="utf-8")
     assert text.count("KING:") == 2
     metrics = json.loads((out / "metrics.json").read_text())

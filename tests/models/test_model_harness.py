@@ -83,6 +83,7 @@ CASES = {
             skip_channels=4,
             num_stacks=1,
             layers_per_stack=2,
+            input_encoding="one_hot",  # scaled inputs: the other cases
         ),
         lambda: (_ints((3, 2), 3), None),
     ),
