@@ -1,9 +1,7 @@
 """encode / decode: lossless compression with any discrete model."""
 
-import sys
 import zlib
 
-import keras
 import numpy as np
 
 from keras_ar.compression.container import CompressionError
@@ -15,6 +13,7 @@ from keras_ar.compression.quantization import quantize_log_probs
 from keras_ar.compression.step_scorer import StepScorer
 from keras_ar.models import model_inputs
 from keras_ar.utils import validation
+from keras_ar.utils.progress import step_progbar
 
 #: Hex digits of the model fingerprint a stream keeps (128 bits).
 FINGERPRINT_CHARS = 32
@@ -64,9 +63,7 @@ def _crc(values):
 def _progbar(total, progress):
     if not progress:
         return None
-    return keras.utils.Progbar(
-        total, verbose=1 if sys.stdout.isatty() else 2, unit_name="step"
-    )
+    return step_progbar(total)
 
 
 def encode(

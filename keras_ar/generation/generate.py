@@ -2,13 +2,13 @@
 progress in chunks."""
 
 import math
-import sys
 
 import keras
 import numpy as np
 from keras import ops
 
 from keras_ar.generation.sampler import Sampler
+from keras_ar.utils.progress import step_progbar
 
 #: Chunks of a generation run with a progress bar.
 PROGRESS_CHUNKS = 50
@@ -88,9 +88,7 @@ def run_generation(
     cache = build(x, known, noise, condition)
     total = model.generation_steps(shape)
     chunk = max(1, math.ceil(total / PROGRESS_CHUNKS))
-    progbar = keras.utils.Progbar(
-        total, verbose=1 if sys.stdout.isatty() else 2, unit_name="step"
-    )
+    progbar = step_progbar(total)
     for start in range(0, total, chunk):
         stop = min(start + chunk, total)
         x, cache = run(
