@@ -259,3 +259,25 @@ def test_regularization_losses_are_added_to_the_loss():
     loss = model.evaluate(x, batch_size=24, verbose=0, return_dict=True)
     assert math.isclose(loss["loss"], nll + penalty, rel_tol=1e-4)
     model.fit(x, batch_size=24, epochs=1, verbose=0)
+
+
+@pytest.mark.tensorflow
+def test_fit_creates_no_variable_while_tracing():
+    # Keras 3.15 (TF, no strategy) builds the optimizer inside the first
+    # trace of the train step, and a tf.function that creates variables
+    # is traced twice; keras_ar builds it before, eagerly.
+    import tensorflow as tf
+
+    model = MADE((4,), hidden_units=(8,))
+    model.compile(optimizer="adam")
+    traced = []
+
+    def creator(next_creator, **kwargs):
+        traced.append((kwargs.get("name"), tf.inside_function()))
+        return next_creator(**kwargs)
+
+    x = np.random.default_rng(0).integers(0, 2, (16, 4))
+    with tf.variable_creator_scope(creator):
+        model.fit(x, batch_size=8, epochs=1, verbose=0)
+    assert model.optimizer.built and traced
+    assert [name for name, inside in traced if inside] == []
