@@ -31,6 +31,12 @@ times, in alternating turns (keras_ar, TFP, TFP, keras_ar, keras_ar, ...),
 so both see the same machine load; repeat r initialises both models with
 seed `seed + r` (data and batch order stay the same).
 
+keras_ar trains with XLA (`jit_compile=True`, as `keras-ar train` does;
+`--jit auto` is Keras's default, which turns XLA off on a CPU-only
+machine). TFP trains without: its `PixelCNN` under `jit_compile=True`
+had not finished compiling its first step after 10 minutes (XLA's
+"very slow compile" alarm), so XLA is no option for it in a 75 s budget.
+
 Reported per side: training images/s in steady state (batch end times after
 the first `--warmup-steps` batches), test bits/dim, each as median and
 min-max over the repeats; the ratio keras_ar/TFP of the medians and of each
@@ -130,9 +136,10 @@ def parse_args(argv=None):
     )
     add(
         "--jit",
-        default="auto",
+        default="true",
         choices=("auto", "true", "false"),
-        help="keras_ar compile(jit_compile=...) (Keras default: auto)",
+        help="keras_ar compile(jit_compile=...) (default true, as `keras-ar "
+        "train`; Keras's auto means no XLA on a CPU-only machine)",
     )
     add("--lr", type=float, default=1e-3, help="Adam learning rate (both)")
     add("--seed", type=int, default=0)
