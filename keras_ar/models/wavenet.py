@@ -206,11 +206,9 @@ class WaveNet(AutoregressiveModel):
             return self.head.encode_inputs(x)
         count = self.head.num_values
         hot = ops.one_hot(ops.cast(x, "int32"), count, dtype=self.compute_dtype)
-        shape = tuple(x.shape)
-        if all(size is not None for size in shape[:-1]):
-            return ops.reshape(hot, shape[:-1] + (shape[-1] * count,))
-        leading = ops.shape(x)[:-1]
-        return ops.reshape(hot, tuple(leading) + (shape[-1] * count,))
+        # `ops.shape` gives ints where sizes are known, tensors elsewhere.
+        leading = tuple(ops.shape(x)[:-1])
+        return ops.reshape(hot, leading + (x.shape[-1] * count,))
 
     def local_frames(self, length=None):
         """Local-condition frames needed for `length` steps."""
