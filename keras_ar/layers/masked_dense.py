@@ -34,6 +34,16 @@ class MaskedDense(keras.layers.Layer):
     An optional condition input (e.g. a one-hot class) is connected to
     every output unit, unmasked.
 
+    Training with one mask skips the multiplication: `fit` first zeroes
+    the masked entries of the kernel (`zero_masked_weights`, which leaves
+    the layer's function unchanged), then training-mode calls read the
+    kernel as it is and mask its gradient, so the masked entries get no
+    gradient and stay zero (every Keras optimizer leaves a weight with a
+    zero gradient, and zero moments, at zero). The outputs and gradients
+    are those of the masked kernel, without materializing it at every
+    step (about 10% of MADE's training step on MNIST). Inference, and
+    training outside `fit` or with several masks, always multiply.
+
     Reference: Germain, Gregor, Murray & Larochelle, "MADE: Masked
     Autoencoder for Distribution Estimation", ICML 2015, section 4.
 
@@ -115,6 +125,8 @@ class MaskedDense(keras.layers.Layer):
             num_masks = len(self._init_in)
         # Without degrees (they are then loaded with the weights).
         self.num_masks = validation.check_positive_int(num_masks, "num_masks")
+        # Set by `zero_masked_weights` for the duration of a `fit`.
+        self.kernel_is_masked = False
 
     def build(self, input_shape):
         in_units = int(input_shape[-1])
@@ -204,25 +216,43 @@ class MaskedDense(keras.layers.Layer):
             self.built = True
         return ops.convert_to_numpy(self._mask(mask_index)).astype("float32")
 
-    def call(self, inputs, condition=None, mask_index=None):
+    def zero_masked_weights(self):
+        """Sets the kernel's masked entries to zero (they never reach the
+        outputs, so the layer's function is unchanged) and, with one mask,
+        lets training-mode calls read the kernel unmultiplied until
+        `kernel_is_masked` is reset. `fit` calls this at the start of
+        training (after any weights are restored) and resets it at the
+        end. A layer with several masks is left as it is."""
+        if not self.built or self.num_masks != 1:
+            return
+        mask = ops.cast(self._mask(0), self.kernel.dtype)
+        self.kernel.assign(ops.multiply(self.kernel, mask))
+        self.kernel_is_masked = True
+
+    def call(self, inputs, condition=None, mask_index=None, training=None):
         """Masked affine map.
 
         Args:
             inputs: `(batch, in)`.
             condition: `(batch, condition_size)` or `None`.
             mask_index: int or scalar int tensor in `[0, num_masks)`.
+            training: Python bool; see the class docstring.
         """
         return self.activation(
-            self.pre_activation(inputs, condition, mask_index)
+            self.pre_activation(inputs, condition, mask_index, training)
         )
 
-    def pre_activation(self, inputs, condition=None, mask_index=None):
+    def pre_activation(
+        self, inputs, condition=None, mask_index=None, training=None
+    ):
         """`call` without the activation, in the compute dtype."""
         dtype = self.compute_dtype
-        kernel = ops.multiply(
-            ops.cast(self.kernel, dtype),
-            ops.cast(self._mask(mask_index), dtype),
-        )
+        kernel = ops.cast(self.kernel, dtype)
+        mask = ops.cast(self._mask(mask_index), dtype)
+        if training and self.kernel_is_masked:
+            kernel = _masked_gradient(kernel, mask)
+        else:
+            kernel = ops.multiply(kernel, mask)
         outputs = ops.matmul(ops.cast(inputs, dtype), kernel)
         return ops.add(outputs, self.unmasked_terms(condition, dtype))
 
@@ -317,3 +347,15 @@ class MaskedDense(keras.layers.Layer):
         ).split():
             config[name] = serialize(getattr(self, name))
         return config
+
+
+@ops.custom_gradient
+def _masked_gradient(kernel, mask):
+    """`kernel` unchanged, with its gradient multiplied by `mask`."""
+
+    def grad(*args, upstream=None):
+        if upstream is None:
+            (upstream,) = args
+        return ops.multiply(upstream, mask), ops.zeros_like(mask)
+
+    return ops.copy(kernel), grad

@@ -7,8 +7,10 @@ import numpy as np
 from keras import ops
 
 from keras_ar.backend import distribution
+from keras_ar.backend import iterator_step
 from keras_ar.models import fit_inputs
 from keras_ar.models import model_inputs
+from keras_ar.models.zero_masked_weights import ZeroMaskedWeights
 
 
 class LikelihoodTraining:
@@ -79,6 +81,30 @@ class LikelihoodTraining:
         )
         return loss
 
+    def make_train_function(self, force=False):
+        """Keras's train function; on TensorFlow without a strategy, one
+        that calls the compiled step on `iterator.get_next()` directly
+        (see `keras_ar.backend.iterator_step`)."""
+        if self.train_function is not None and not force:
+            return self.train_function
+        super().make_train_function(force=True)
+        if iterator_step.uses_iterator_step(self):
+            self.train_function = iterator_step.iterator_step(
+                self.train_step, self.train_function, self.jit_compile
+            )
+        return self.train_function
+
+    def make_test_function(self, force=False):
+        """Keras's test function, lean on TensorFlow as the train one."""
+        if self.test_function is not None and not force:
+            return self.test_function
+        super().make_test_function(force=True)
+        if iterator_step.uses_iterator_step(self):
+            self.test_function = iterator_step.iterator_step(
+                self.test_step, self.test_function, self.jit_compile
+            )
+        return self.test_function
+
     def get_metrics_result(self):
         """Keras's metrics, with `loss` the weighted mean NLL (plus any
         regularization) over the data seen, not a mean of batch means."""
@@ -123,6 +149,7 @@ class LikelihoodTraining:
             )
         callbacks = list(callbacks or [])
         set_metric_directions(callbacks)
+        callbacks.append(ZeroMaskedWeights())
         start_epoch = max(int(initial_epoch), _resume_epoch(callbacks))
         x, sample_weight, split = fit_inputs.split_validation(
             model_inputs.as_array(x), sample_weight, validation_split
@@ -145,6 +172,19 @@ class LikelihoodTraining:
             **feed,
             **kwargs,
         )
+
+    def train_on_batch(self, x=None, y=None, sample_weight=None, **kwargs):
+        """`keras.Model.train_on_batch`, with masked layers' kernels
+        zeroed first as in `fit` (see `keras_ar.layers.MaskedDense`)."""
+        callback = ZeroMaskedWeights()
+        callback.set_model(self)
+        callback.on_train_begin()
+        try:
+            return super().train_on_batch(
+                x, y, sample_weight=sample_weight, **kwargs
+            )
+        finally:
+            callback.on_train_end()
 
     def _build_optimizer_before_tracing(self):
         """Creates the optimizer's variables now, eagerly. Keras 3.15 on

@@ -164,3 +164,64 @@ def test_per_example_masks_select_each_examples_output():
         ops.convert_to_numpy(conditioned.bias)
     )
     np.testing.assert_allclose(ops.convert_to_numpy(terms), expected)
+
+
+def _layer_with_random_kernel(num_masks=1):
+    degrees_in = np.tile(np.arange(1, 5, dtype="float32"), (num_masks, 1))
+    degrees_out = np.tile(
+        np.array([1, 2, 2, 3, 3, 4], "float32"), (num_masks, 1)
+    )
+    layer = MaskedDense(
+        6, input_degrees=degrees_in, output_degrees=degrees_out, strict=True
+    )
+    layer.build((None, 4))
+    rng = np.random.default_rng(0)
+    layer.kernel.assign(rng.normal(size=(4, 6)).astype("float32"))
+    return layer
+
+
+def test_zero_masked_weights_keeps_the_function_and_unmasks_training():
+    layer = _layer_with_random_kernel()
+    x = np.random.default_rng(1).normal(size=(3, 4)).astype("float32")
+    before = ops.convert_to_numpy(layer(x))
+    mask = layer.mask()
+    layer.zero_masked_weights()
+    assert layer.kernel_is_masked
+    kernel = ops.convert_to_numpy(layer.kernel)
+    assert np.all(kernel[mask == 0] == 0) and np.any(kernel[mask == 1] != 0)
+    np.testing.assert_allclose(ops.convert_to_numpy(layer(x)), before, 1e-6)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(layer(x, training=True)), before, 1e-6
+    )
+
+
+@pytest.mark.tensorflow
+def test_training_reads_the_kernel_as_is_and_masks_its_gradient():
+    import tensorflow as tf
+
+    layer = _layer_with_random_kernel()
+    x = np.random.default_rng(1).normal(size=(3, 4)).astype("float32")
+    masked = ops.convert_to_numpy(layer(x, training=True))
+    # The flag promises a zeroed kernel; without it, training multiplies.
+    layer.kernel_is_masked = True
+    raw = ops.convert_to_numpy(layer(x, training=True))
+    kernel = ops.convert_to_numpy(layer.kernel)
+    bias = ops.convert_to_numpy(layer.bias)
+    np.testing.assert_allclose(raw, x @ kernel + bias, 1e-5)
+    assert not np.allclose(raw, masked)
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(layer(x)), masked, 1e-6
+    )  # inference always multiplies
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(layer(x, training=True) ** 2)
+    grad = tape.gradient(loss, layer.kernel).numpy()
+    assert np.all(grad[layer.mask() == 0] == 0)
+    assert np.any(grad[layer.mask() == 1] != 0)
+
+
+def test_zero_masked_weights_leaves_mask_ensembles_alone():
+    layer = _layer_with_random_kernel(num_masks=2)
+    kernel = ops.convert_to_numpy(layer.kernel)
+    layer.zero_masked_weights()
+    assert not layer.kernel_is_masked
+    np.testing.assert_array_equal(ops.convert_to_numpy(layer.kernel), kernel)

@@ -690,3 +690,80 @@ def test_export_log_prob_signature_matches_log_prob(tmp_path, kwargs):
     x = np.random.default_rng(0).integers(0, values, (5, 2, 3, 1))
     condition = [0, 1, 1, 0, 1] if model.is_conditional else None
     assert_export_matches_log_prob(model, x, tmp_path / "made", condition)
+
+
+def _fit_made(x, zero_masked_weights=True):
+    from keras_ar.layers import MaskedDense
+
+    keras.utils.set_random_seed(0)
+    model = MADE((12,), hidden_units=(16,), seed=0)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
+    model(x[:2])
+    flags = []
+
+    class Flags(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            flags.append(
+                [
+                    layer.kernel_is_masked
+                    for layer in self.model._flatten_layers()
+                    if isinstance(layer, MaskedDense)
+                ]
+            )
+
+    layers = [
+        layer
+        for layer in model._flatten_layers()
+        if isinstance(layer, MaskedDense)
+    ]
+    # Both runs start from zeroed masked weights, so they can be equal.
+    for layer in layers:
+        layer.zero_masked_weights()
+        layer.kernel_is_masked = False
+    if not zero_masked_weights:
+        for layer in layers:
+            layer.zero_masked_weights = lambda: None
+    history = model.fit(
+        x, epochs=2, batch_size=16, shuffle=False, verbose=0,
+        callbacks=[Flags()],
+    )  # fmt: skip
+    return model, layers, history.history["loss"], flags
+
+
+def test_fit_trains_on_zeroed_kernels_exactly_as_on_masked_ones():
+    x = (np.random.default_rng(0).random((64, 12)) < 0.3).astype("float32")
+    model, layers, loss, flags = _fit_made(x)
+    reference, _, reference_loss, reference_flags = _fit_made(x, False)
+    assert all(all(step) for step in flags)
+    assert not any(any(step) for step in reference_flags)
+    # Reset after `fit`: later training-mode calls multiply again.
+    assert not any(layer.kernel_is_masked for layer in layers)
+    np.testing.assert_array_equal(loss, reference_loss)
+    for ours, theirs in zip(model.weights, reference.weights):
+        np.testing.assert_array_equal(
+            ops.convert_to_numpy(ours), ops.convert_to_numpy(theirs)
+        )
+    for layer in layers:
+        kernel = ops.convert_to_numpy(layer.kernel)
+        assert np.all(kernel[layer.mask() == 0] == 0)
+    assert_autoregressive(_dependencies(model, 0))
+
+
+def test_train_on_batch_zeroes_perturbed_weights_before_its_step():
+    x = (np.random.default_rng(0).random((32, 12)) < 0.3).astype("float32")
+    keras.utils.set_random_seed(0)
+    model = MADE((12,), hidden_units=(16,), seed=0)
+    model.compile(optimizer="adam")
+    model(x[:2])
+    rng = np.random.default_rng(1)
+    for weight in model.trainable_weights:
+        weight.assign(rng.normal(size=weight.shape).astype("float32"))
+    layer = model.backbone.output_layer
+    assert np.any(ops.convert_to_numpy(layer.kernel)[layer.mask() == 0])
+    expected = -float(np.mean(model.log_prob(x)))
+    # The step's loss is computed before its update, on zeroed kernels.
+    loss = float(np.ravel(model.train_on_batch(x))[0])
+    np.testing.assert_allclose(loss, expected, rtol=1e-5)
+    kernel = ops.convert_to_numpy(layer.kernel)
+    assert np.all(kernel[layer.mask() == 0] == 0)
+    assert not layer.kernel_is_masked
