@@ -12,7 +12,7 @@ class MaskedDense(keras.layers.Layer):
     """Dense layer whose connections are masked by unit degrees (MADE).
 
     Every input unit `j` and output unit `k` carries a degree. The kernel is
-    multiplied (in `call`, never by weight mutation) by the mask
+    multiplied in `call` by the mask
     `m[j, k] = out_degree[k] >= in_degree[j]` (`strict=False`, hidden
     layers) or `out_degree[k] > in_degree[j]` (`strict=True`, the output
     layer), so an output of degree `m` depends only on inputs of degree
