@@ -42,7 +42,10 @@ class MaskedDense(keras.layers.Layer):
     zero gradient, and zero moments, at zero). The outputs and gradients
     are those of the masked kernel, without materializing it at every
     step (about 10% of MADE's training step on MNIST). Inference, and
-    training outside `fit` or with several masks, always multiply.
+    training outside `fit`/`train_on_batch` or with several masks, always
+    multiply. Not covered: a callback that writes nonzero values into the
+    masked entries in the middle of `fit`, or a custom optimizer that
+    moves weights whose gradient is zero.
 
     Reference: Germain, Gregor, Murray & Larochelle, "MADE: Masked
     Autoencoder for Distribution Estimation", ICML 2015, section 4.
