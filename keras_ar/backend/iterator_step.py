@@ -32,26 +32,29 @@ def uses_iterator_step(model):
     )
 
 
-def iterator_step(step_function, keras_function, jit_compile):
-    """Wraps `step_function(data)` to take an iterator, as Keras's
-    `train_function` / `test_function` does.
+def lean_function(model, step_function, keras_function):
+    """The function to use as `model`'s train or test function.
 
     Args:
+        model: the `keras.Model` (its `jit_compile` setting is used).
         step_function: the model's `train_step` or `test_step`.
-        keras_function: the function Keras built (used for inputs that are
-            not `tf.data` iterators, e.g. a list of batches).
-        jit_compile: compile the step with XLA (the model's setting).
+        keras_function: the function Keras built; returned unchanged where
+            the lean path does not apply (`uses_iterator_step`), and used
+            for inputs that are not `tf.data` iterators (a list of
+            batches).
 
     Returns:
         A function of the iterator returning the step's logs.
     """
+    if not uses_iterator_step(model):
+        return keras_function
     import tensorflow as tf
     from keras import tree
 
     step = tf.function(
         step_function,
         reduce_retracing=True,
-        jit_compile=jit_compile,
+        jit_compile=model.jit_compile,
         autograph=False,
     )
 

@@ -85,23 +85,19 @@ class LikelihoodTraining:
         """Keras's train function; on TensorFlow without a strategy, one
         that calls the compiled step on `iterator.get_next()` directly
         (see `keras_ar.backend.iterator_step`)."""
-        if self.train_function is not None and not force:
-            return self.train_function
-        super().make_train_function(force=True)
-        if iterator_step.uses_iterator_step(self):
-            self.train_function = iterator_step.iterator_step(
-                self.train_step, self.train_function, self.jit_compile
+        if self.train_function is None or force:
+            super().make_train_function(force=True)
+            self.train_function = iterator_step.lean_function(
+                self, self.train_step, self.train_function
             )
         return self.train_function
 
     def make_test_function(self, force=False):
         """Keras's test function, lean on TensorFlow as the train one."""
-        if self.test_function is not None and not force:
-            return self.test_function
-        super().make_test_function(force=True)
-        if iterator_step.uses_iterator_step(self):
-            self.test_function = iterator_step.iterator_step(
-                self.test_step, self.test_function, self.jit_compile
+        if self.test_function is None or force:
+            super().make_test_function(force=True)
+            self.test_function = iterator_step.lean_function(
+                self, self.test_step, self.test_function
             )
         return self.test_function
 

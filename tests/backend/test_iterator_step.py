@@ -32,7 +32,7 @@ def test_lean_iterator_step_trains_as_keras_train_function():
 
     lean, lean_history, lean_name = train(True)
     stock, stock_history, stock_name = train(False)
-    assert "iterator_step" in lean_name and "iterator_step" not in stock_name
+    assert "lean_function" in lean_name and "lean_function" not in stock_name
     assert lean_history == stock_history
     for a, b in zip(lean.weights, stock.weights):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))

@@ -699,23 +699,17 @@ def _fit_made(x, zero_masked_weights=True):
     model = MADE((12,), hidden_units=(16,), seed=0)
     model.compile(optimizer=keras.optimizers.Adam(1e-2))
     model(x[:2])
-    flags = []
-
-    class Flags(keras.callbacks.Callback):
-        def on_train_batch_begin(self, batch, logs=None):
-            flags.append(
-                [
-                    layer.kernel_is_masked
-                    for layer in self.model._flatten_layers()
-                    if isinstance(layer, MaskedDense)
-                ]
-            )
-
     layers = [
         layer
         for layer in model._flatten_layers()
         if isinstance(layer, MaskedDense)
     ]
+    flags = []
+
+    class Flags(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            flags.append([layer.kernel_is_masked for layer in layers])
+
     # Both runs start from zeroed masked weights, so they can be equal.
     for layer in layers:
         layer.zero_masked_weights()
