@@ -14,8 +14,6 @@ from keras_ar.data.audio import SPEECH_SAMPLE_RATE
 from keras_ar.data.audio import audio_segments
 from keras_ar.data.audio import load_music
 from keras_ar.data.audio import load_speech
-from keras_ar.data.audio import read_wav
-from keras_ar.data.audio import write_wav
 from keras_ar.data.binarized_mnist import load_binarized_mnist
 from keras_ar.data.digits import load_digits
 from keras_ar.data.errors import DataSourceError
@@ -42,6 +40,8 @@ from keras_ar.data.transforms import dequantize
 from keras_ar.data.transforms import mu_law_decode
 from keras_ar.data.transforms import mu_law_encode
 from keras_ar.data.transforms import quantize
+from keras_ar.data.wav import read_wav
+from keras_ar.data.wav import write_wav
 
 
 def register_tfds_builders():

@@ -14,6 +14,7 @@ from scipy.io import wavfile
 from keras_ar.data import SPEECH_SAMPLE_RATE
 from keras_ar.data import DataSourceError
 from keras_ar.data import audio as audio_module
+from keras_ar.data import wav as wav_module
 from keras_ar.data import audio_segments
 from keras_ar.data import load_music
 from keras_ar.data import load_speech
@@ -316,5 +317,6 @@ def test_segments_rejects_stereo_clips():
 
 def test_docstring_examples(monkeypatch, tmp_path):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    result = doctest.testmod(audio_module, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
+    for module in (audio_module, wav_module):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.attempted > 0 and result.failed == 0
