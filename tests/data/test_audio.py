@@ -14,11 +14,11 @@ from scipy.io import wavfile
 from keras_ar.data import SPEECH_SAMPLE_RATE
 from keras_ar.data import DataSourceError
 from keras_ar.data import audio as audio_module
-from keras_ar.data import wav as wav_module
 from keras_ar.data import audio_segments
 from keras_ar.data import load_music
 from keras_ar.data import load_speech
 from keras_ar.data import read_wav
+from keras_ar.data import wav as wav_module
 from keras_ar.data import write_wav
 
 SPEECH_MANIFEST_SHA256 = (
