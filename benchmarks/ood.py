@@ -66,6 +66,18 @@ def parse_args(argv=None):
         help="comma-separated L2 weights: one more background model each "
         "(as many batches), reported as a likelihood-ratio AUROC per weight",
     )
+    parser.add_argument(
+        "--fresh-mutations",
+        action="store_true",
+        help="draw new mutations every epoch for the background models, as "
+        "the paper's input pipeline does (default: one mutated copy)",
+    )
+    parser.add_argument(
+        "--compressors",
+        default="png,webp,bz2,lzma,zlib",
+        help="comma-separated compressors: an input-complexity AUROC each "
+        "(the first is the one in the main table)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument(
@@ -76,6 +88,15 @@ def parse_args(argv=None):
         args.l2_grid = [float(v) for v in args.l2_grid.split(",") if v]
     except ValueError:
         parser.error(f"--l2-grid: expected numbers, got {args.l2_grid!r}")
+    from keras_ar.ood.input_complexity import COMPRESSORS
+
+    args.compressors = [c for c in args.compressors.split(",") if c]
+    unknown = sorted(set(args.compressors) - set(COMPRESSORS))
+    if unknown or not args.compressors:
+        parser.error(
+            f"--compressors: expected some of {COMPRESSORS}, got "
+            f"{args.compressors!r}"
+        )
     if args.quick:
         args.budget, args.train_size, args.test_size = 20.0, 2000, 300
     return args
@@ -101,6 +122,7 @@ def l2_grid(args, model, x_train, x_in, x_out, model_timing):
             mutation_rate=args.mutation_rate,
             l2=l2,
             seed=args.seed,
+            fresh_mutations=args.fresh_mutations,
             callbacks=[time_limit(args.budget, model_timing["steps"])],
             batch_size=args.batch_size,
             epochs=1000,
@@ -114,6 +136,23 @@ def l2_grid(args, model, x_train, x_in, x_out, model_timing):
         grid[l2] = auroc(-ratio[0], -ratio[1])
         print(f"background L2 {l2:g}: likelihood ratio AUROC {grid[l2]:.3f}")
     return grid
+
+
+def input_complexity_by_compressor(result, x_in, x_out, compressors):
+    """The input-complexity AUROC with each compressor, reusing the
+    model's NLLs in `result` (`evaluate_ood`)."""
+    from keras_ar.ood import auroc
+    from keras_ar.ood import code_length_bits
+
+    nll_bits = [n / math.log(2.0) for n in result["scores"]["likelihood"]]
+    by_compressor = {}
+    for compressor in compressors:
+        scores = [
+            bits - code_length_bits(x, compressor)
+            for bits, x in zip(nll_bits, (x_in, x_out))
+        ]
+        by_compressor[compressor] = auroc(*scores)
+    return by_compressor
 
 
 def main(argv=None):
@@ -149,6 +188,7 @@ def main(argv=None):
                 mutation_rate=args.mutation_rate,
                 l2=args.l2,
                 seed=args.seed,
+                fresh_mutations=args.fresh_mutations,
                 callbacks=[limit],
                 **fit,
             )
@@ -160,9 +200,17 @@ def main(argv=None):
     grid = l2_grid(args, model, x_train, x_in, x_out, timings["model"])
     start = time.perf_counter()
     result = evaluate_ood(
-        model, x_in, x_out, background=background, batch_size=256
+        model,
+        x_in,
+        x_out,
+        background=background,
+        compressor=args.compressors[0],
+        batch_size=256,
     )
     timings["scoring_seconds"] = time.perf_counter() - start
+    by_compressor = input_complexity_by_compressor(
+        result, x_in, x_out, args.compressors
+    )
     dims = model.num_dims * math.log(2.0)
     nll = {
         "fashion_mnist_bits_per_dim": float(
@@ -193,6 +241,9 @@ def main(argv=None):
         paper = PAPER.get(name)
         paper = f"{paper:>7.3f}" if paper is not None else f"{'-':>7}"
         print(f"{name:<18} {value:>7.3f} {paper}")
+    print("\ninput complexity by compressor (AUROC):")
+    for name, value in by_compressor.items():
+        print(f"{name:>10} {value:>7.3f}")
     if grid:
         print(
             f"\nlikelihood ratio by background L2 (mutation rate "
@@ -204,6 +255,7 @@ def main(argv=None):
     results.update(
         auroc=result["auroc"],
         likelihood_ratio_auroc_by_l2={str(k): v for k, v in grid.items()},
+        input_complexity_auroc_by_compressor=by_compressor,
         paper_auroc=PAPER,
         nll=nll,
         timings=timings,

@@ -102,10 +102,17 @@ def add_ood_arguments(parser):
     group.add_argument("--train-batch-size", type=int, default=64)
     group.add_argument("--seed", type=int, default=0, help="mutation seed")
     group.add_argument(
+        "--fresh-mutations",
+        action="store_true",
+        help="draw new mutations every background epoch (the paper's "
+        "pipeline) instead of mutating the training data once",
+    )
+    group.add_argument(
         "--compressor",
         default=None,
-        choices=("png", "zlib", "bz2", "lzma"),
-        help="for the input complexity (default: png for images, else zlib)",
+        choices=("png", "webp", "zlib", "bz2", "lzma"),
+        help="for the input complexity (default: png for images, else "
+        "zlib; webp, lossless, is the stronger image coder)",
     )
     group.add_argument("--out", default="ood", help="output directory")
 
@@ -232,6 +239,7 @@ def _background(args, model):
         epochs=args.epochs,
         l2=args.l2,
         seed=args.seed,
+        fresh_mutations=args.fresh_mutations,
         batch_size=args.train_batch_size,
         verbose=verbosity(),
     )

@@ -81,6 +81,18 @@ def test_score_ood_trains_background_and_writes_report(digits_model, tmp_path):
         report["auroc"]["likelihood_ratio"], abs=1e-6
     )
     assert second["compressor"] == "zlib"
+    # Fresh mutations each epoch and the WebP input complexity.
+    fresh = tmp_path / "fresh"
+    args = ["score", str(path), "--ood", "--data", "digits"]
+    args += ["--ood-input", str(ood), "--limit", "40", "--out", str(fresh)]
+    args += ["--train-background", "--background", str(tmp_path / "f.keras")]
+    args += ["--train-size", "200", "--fresh-mutations", "--compressor", "webp"]
+    code, printed = _main(args)
+    assert code == 0, printed
+    third = json.loads((fresh / "ood_auroc.json").read_text())
+    assert third["compressor"] == "webp"
+    assert set(third["auroc"]) == set(report["auroc"])
+    assert third["auroc"]["likelihood"] == report["auroc"]["likelihood"]
 
 
 def test_score_ood_without_background_and_bad_flags(

@@ -39,6 +39,13 @@ def test_code_lengths_are_the_compressed_file_sizes(images):
     for name in ("bz2", "lzma"):
         bits = code_length_bits(images, name)
         assert bits[0] < bits[1]
+    buffer = io.BytesIO()
+    Image.fromarray(images[1, ..., 0].astype("uint8")).save(
+        buffer, format="WEBP", lossless=True, quality=100, method=6
+    )
+    webp = code_length_bits(images, "webp")
+    assert webp[1] == 8 * len(buffer.getvalue())
+    assert webp[0] < webp[1]
     # Values above 255 go to 16-bit PNG, which costs more than 8-bit.
     deep = code_length_bits(images * 256)
     assert deep[1] > png[1]
@@ -67,4 +74,8 @@ def test_input_complexity_rejects_bad_input(images):
         code_length_bits(np.zeros((2, 10)), "png")
     with pytest.raises(ValueError, match="whole values"):
         code_length_bits(np.full((1, 4, 4, 1), 0.5), "png")
+    with pytest.raises(ValueError, match=r"'webp' needs whole .* 0..255"):
+        code_length_bits(images * 256, "webp")
+    with pytest.raises(ValueError, match=r"'webp' needs images"):
+        code_length_bits(np.zeros((2, 10)), "webp")
     assert code_length_bits(np.full((1, 10), 0.5), "zlib")[0] > 0

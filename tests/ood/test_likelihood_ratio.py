@@ -116,3 +116,46 @@ def test_ood_score_and_background_errors(trained):
     gaussian = MADE((3,), head="gaussian", hidden_units=[4])
     with pytest.raises(ValueError, match="discrete head"):
         train_background(gaussian, np.zeros((8, 3)), verbose=0)
+
+
+def test_background_trains_on_fresh_mutations_each_epoch(monkeypatch):
+    from keras_ar.ood import background as background_module
+
+    seen = []
+
+    class Recording(background_module.MutatedBatches):
+        def __getitem__(self, index):
+            batch = super().__getitem__(index)
+            seen.append((self.epoch, batch))
+            return batch
+
+    monkeypatch.setattr(background_module, "MutatedBatches", Recording)
+    x = np.zeros((64, 6), "int32")
+    label = np.arange(64) % 2
+    model = MADE((6,), hidden_units=[8], condition_classes=2)
+    model.compile(optimizer="adam")
+    train_background(
+        model, {"x": x, "label": label}, 0.5, epochs=2, seed=0,
+        fresh_mutations=True, batch_size=32, verbose=0,
+    )  # fmt: skip
+    # Keras reads the first batches to learn the input spec before the
+    # first epoch (epoch 0 here); the two epochs trained are the last two.
+    epochs = sorted({e for e, _ in seen})[-2:]
+    assert len(epochs) == 2
+    x_by_epoch, label_by_epoch = (
+        [np.concatenate([b[k] for i, b in seen if i == e]) for e in epochs]
+        for k in ("x", "label")
+    )
+    assert not np.array_equal(*x_by_epoch)
+    for drawn, labels in zip(x_by_epoch, label_by_epoch):
+        assert len(drawn) == 64
+        assert np.mean(drawn != 0) == pytest.approx(0.5 * 0.5, abs=0.1)
+        np.testing.assert_array_equal(np.sort(labels), np.sort(label))
+    # fresh_mutations=False fits on one mutated copy, drawn up front.
+    seen.clear()
+    fixed = train_background(
+        model, {"x": x, "label": label}, 0.5, epochs=1, seed=0,
+        fresh_mutations=False, verbose=0,
+    )  # fmt: skip
+    assert not seen
+    assert fixed.get_config() == model.get_config()
