@@ -143,13 +143,14 @@ def l2_grid(args, model, x_train, x_in, x_out, model_timing):
 
 def input_complexity_by_compressor(result, x_in, x_out, compressors):
     """The input-complexity AUROC with each compressor, reusing the
-    model's NLLs in `result` (`evaluate_ood`)."""
+    model's NLLs and the first compressor's AUROC in `result`
+    (`evaluate_ood`, which used `compressors[0]`)."""
     from keras_ar.ood import auroc
     from keras_ar.ood import code_length_bits
 
     nll_bits = [n / math.log(2.0) for n in result["scores"]["likelihood"]]
-    by_compressor = {}
-    for compressor in compressors:
+    by_compressor = {compressors[0]: result["auroc"]["input_complexity"]}
+    for compressor in compressors[1:]:
         scores = [
             bits - code_length_bits(x, compressor)
             for bits, x in zip(nll_bits, (x_in, x_out))

@@ -4,7 +4,7 @@ import keras
 
 from keras_ar.conditioning import EVENT_KEYS
 from keras_ar.ood.mutated_batches import MutatedBatches
-from keras_ar.ood.mutation import mutate
+from keras_ar.ood.mutation import mutate_entry
 
 
 def _num_values(model):
@@ -30,16 +30,6 @@ def _event_key(x):
             f"Received keys: {sorted(x)}"
         )
     return key
-
-
-def _mutated(model, x, mutation_rate, seed):
-    num_values = _num_values(model)
-    key = _event_key(x)
-    if key is not None:
-        x = dict(x)
-        x[key] = mutate(x[key], mutation_rate, num_values, seed)
-        return x
-    return mutate(x, mutation_rate, num_values, seed)
 
 
 def clone_untrained(model):
@@ -142,7 +132,9 @@ def train_background(
             seed=seed,
         )
     else:
-        data = _mutated(model, x, mutation_rate, seed)
+        data = mutate_entry(
+            x, _event_key(x), mutation_rate, _num_values(model), seed
+        )
     background = clone_untrained(model)
     if l2:
         regularizer = keras.regularizers.L2(float(l2))

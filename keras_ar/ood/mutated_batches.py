@@ -5,7 +5,8 @@ import math
 import keras
 import numpy as np
 
-from keras_ar.ood.mutation import mutate
+from keras_ar.ood.mutation import check_mutation
+from keras_ar.ood.mutation import mutate_entry
 
 
 class MutatedBatches(keras.utils.PyDataset):
@@ -78,12 +79,8 @@ class MutatedBatches(keras.utils.PyDataset):
             values = x
         if len(values) == 0:
             raise ValueError("Expected at least one example. Received none.")
-        # Checks the rate and the values once, with a draw that is thrown
-        # away.
-        mutate(values, rate, num_values, seed=0)
+        _, self.rate, self.num_values = check_mutation(values, rate, num_values)
         self.x = x
-        self.rate = float(rate)
-        self.num_values = int(num_values)
         self.batch_size = int(batch_size)
         self.key = key
         self.shuffle = shuffle
@@ -112,14 +109,12 @@ class MutatedBatches(keras.utils.PyDataset):
         rows = self._order[
             index * self.batch_size : (index + 1) * self.batch_size
         ]
-        rng = np.random.default_rng([self.seed, self.epoch, index])
         if isinstance(self.x, dict):
             batch = {k: v[rows] for k, v in self.x.items()}
-            batch[self.key] = mutate(
-                batch[self.key], self.rate, self.num_values, rng
-            )
-            return batch
-        return mutate(self.x[rows], self.rate, self.num_values, rng)
+        else:
+            batch = self.x[rows]
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        return mutate_entry(batch, self.key, self.rate, self.num_values, rng)
 
     def on_epoch_end(self):
         self.epoch += 1

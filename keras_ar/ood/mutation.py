@@ -34,6 +34,20 @@ def mutate(x, rate, num_values, seed=None):
     >>> mutate(x, 0.5, num_values=256, seed=0).shape
     (2, 4, 4, 1)
     """
+    x, rate, num_values = check_mutation(x, rate, num_values)
+    rng = np.random.default_rng(seed)
+    chosen = rng.random(x.shape) < rate
+    replacement = rng.integers(0, num_values, size=x.shape)
+    return np.where(chosen, replacement, x).astype(x.dtype)
+
+
+def check_mutation(x, rate, num_values):
+    """Checks `mutate`'s arguments without drawing anything.
+
+    Returns:
+        `(x, rate, num_values)` as `mutate` uses them: an array, a float
+        and an int.
+    """
     rate = float(rate)
     if not 0.0 <= rate <= 1.0:
         raise ValueError(
@@ -58,7 +72,14 @@ def mutate(x, rate, num_values, seed=None):
             f"Expected values in 0..{num_values - 1}. Received values in "
             f"{x.min()}..{x.max()}."
         )
-    rng = np.random.default_rng(seed)
-    chosen = rng.random(x.shape) < rate
-    replacement = rng.integers(0, num_values, size=x.shape)
-    return np.where(chosen, replacement, x).astype(x.dtype)
+    return x, rate, num_values
+
+
+def mutate_entry(x, key, rate, num_values, seed=None):
+    """`mutate` of `x`, or of its entry `key` when `key` is not `None`
+    (a dict input with a condition, returned as a new dict)."""
+    if key is None:
+        return mutate(x, rate, num_values, seed)
+    x = dict(x)
+    x[key] = mutate(x[key], rate, num_values, seed)
+    return x

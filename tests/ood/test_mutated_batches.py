@@ -69,8 +69,6 @@ def test_errors_name_expected_and_received_values():
     with pytest.raises(ValueError, match=r"key='x'"):
         MutatedBatches({"image": x}, 0.1, 2, key="x")
     with pytest.raises(ValueError, match="same number of rows"):
-        MutatedBatches(
-            {"image": x, "label": np.zeros(3)}, 0.1, 2, key="image"
-        )
+        MutatedBatches({"image": x, "label": np.zeros(3)}, 0.1, 2, key="image")
     with pytest.raises(IndexError, match="0..1"):
         MutatedBatches(x, 0.1, 2, batch_size=2)[2]
